@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "git-kitty",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "git-kitty", targets: ["git-kitty"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CLibgit2",
+      pkgConfig: "libgit2",
+      providers: [.apt(["libgit2-dev"])]
+    ),
+    .target(name: "CKittyShims", dependencies: ["CLibgit2"]),
+    .target(name: "KittyGit", dependencies: ["CLibgit2", "CKittyShims"]),
+    .target(name: "KittyCore", dependencies: ["Yams"]),
+    .target(name: "KittyHost", dependencies: ["KittyCore", "KittyGit"]),
+    .target(
+      name: "KittyCLI",
+      dependencies: [
+        "KittyHost", "KittyCore", "KittyGit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(name: "git-kitty", dependencies: ["KittyCLI"]),
+    .testTarget(name: "KittyGitTests", dependencies: ["KittyGit"]),
+    .testTarget(name: "KittyCoreTests", dependencies: ["KittyCore"]),
+    .testTarget(name: "KittyHostTests", dependencies: ["KittyHost", "KittyCore", "KittyGit"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["KittyCore"]),
+  ]
+)

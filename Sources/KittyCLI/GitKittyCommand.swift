@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// `git kitty`: the root command. Subcommands only parse and delegate to the libraries.
+public struct GitKittyCommand: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "git-kitty",
+    abstract: "Run spec-kitty missions inside git: a native orchestrator-api host and orchestrator.",
+    version: GitKittyVersion.string,
+    subcommands: [OrchestratorAPICommand.self]
+  )
+
+  public init() {}
+}
+
+/// The version git-kitty reports.
+public enum GitKittyVersion {
+  public static let string = "0.1.0"
+}

@@ -1,0 +1,46 @@
+/// One lane transition row of `status.events.jsonl`, reduced to what the fold needs.
+public struct TransitionEvent: Sendable, Equatable {
+  public var eventID: String
+  public var wpID: String
+  public var fromLane: Lane
+  public var toLane: Lane
+  public var at: String
+  /// The actor's identity string (a structured actor projects to its `tool`, then `role`).
+  public var actor: String
+  public var force: Bool
+  public var reason: String?
+  public var reasonSource: String?
+  public var reviewRef: String?
+  /// `ReviewResult.to_dict()` of the row's review_result, when it carried one.
+  public var reviewResult: JSONObject?
+  public var missionSlug: String
+  /// The claim sidecar a `planned -> claimed` row copies into the snapshot (`shell_pid`, …, `agent`).
+  public var claimSidecar: JSONObject?
+
+  /// A reviewer sending work back: `in_review -> in_progress`, or the legacy `for_review -> in_progress`
+  /// with a review reference. Rollbacks win over forward moves with the same timestamp.
+  public var isRollback: Bool {
+    guard toLane == .inProgress else { return false }
+    if fromLane == .inReview { return true }
+    return fromLane == .forReview && reviewRef != nil
+  }
+}
+
+/// An off-axis annotation row (`"kind": "annotation"`): a runtime-state delta for one WP.
+public struct AnnotationEvent: Sendable, Equatable {
+  public var eventID: String
+  public var wpID: String
+  public var at: String
+  public var actor: String
+  public var delta: JSONObject
+}
+
+/// Everything in an event log that moves or annotates WP state (mission lifecycle rows are skipped).
+public struct EventStream: Sendable, Equatable {
+  public var transitions: [TransitionEvent] = []
+  public var annotations: [AnnotationEvent] = []
+  public init(transitions: [TransitionEvent] = [], annotations: [AnnotationEvent] = []) {
+    self.transitions = transitions
+    self.annotations = annotations
+  }
+}

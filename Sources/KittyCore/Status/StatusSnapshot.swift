@@ -1,0 +1,76 @@
+/// One WP's reduced state, as it appears under `work_packages` in status.json.
+public struct WPState: Sendable, Equatable {
+  public var lane: String
+  public var actor: String
+  public var lastTransitionAt: String?
+  public var lastEventID: String?
+  public var forceCount: Int
+  /// Runtime slots and projections (`subtasks`, `notes`, `review_result`, `cancellation_reason`, …).
+  public var slots: JSONObject
+  /// Whether the transition that set this state was a reviewer rollback (for same-`at` precedence).
+  var setByRollback: Bool
+
+  public var laneValue: Lane? { Lane(logValue: lane) }
+
+  public var reviewResult: JSONObject? { slots["review_result"]?.objectValue }
+  public var reasonSource: String? { slots["reason_source"]?.stringValue }
+
+  /// The `subtasks` slot: subtask id -> lane string.
+  public var subtasks: [String: String] {
+    var result: [String: String] = [:]
+    for (key, value) in slots["subtasks"]?.objectValue ?? JSONObject() {
+      if let text = value.stringValue { result[key] = text }
+    }
+    return result
+  }
+
+  public var json: JSONValue {
+    var object: JSONObject = [
+      "lane": .string(lane),
+      "actor": .string(actor),
+      "last_transition_at": .optional(lastTransitionAt),
+      "last_event_id": .optional(lastEventID),
+      "force_count": .int(forceCount),
+    ]
+    for (key, value) in slots { object[key] = value }
+    return .object(object)
+  }
+}
+
+/// The fold of a mission's event log: what status.json holds.
+public struct StatusSnapshot: Sendable, Equatable {
+  public var missionSlug: String
+  public var materializedAt: String
+  public var eventCount: Int
+  public var lastEventID: String?
+  public var workPackages: [String: WPState]
+  public var summary: [Lane: Int]
+
+  /// The WP's lane, `planned` when the log has never mentioned it (spec-kitty's read default).
+  public func lane(of wpID: String) -> Lane {
+    workPackages[wpID]?.laneValue ?? .planned
+  }
+
+  /// status.json's object, given the mission's identity fields.
+  public func json(missionNumber: String, missionType: String) -> JSONValue {
+    var wps = JSONObject()
+    for key in workPackages.keys.sorted() { wps[key] = workPackages[key]!.json }
+    var counts = JSONObject()
+    for lane in Lane.display { counts[lane.rawValue] = .int(summary[lane] ?? 0) }
+    return .object([
+      "mission_slug": .string(missionSlug),
+      "mission_number": .string(missionNumber),
+      "mission_type": .string(missionType),
+      "materialized_at": .string(materializedAt),
+      "event_count": .int(eventCount),
+      "last_event_id": .optional(lastEventID),
+      "work_packages": .object(wps),
+      "summary": .object(counts),
+    ])
+  }
+
+  /// The exact bytes spec-kitty's `materialize()` writes to status.json.
+  public func fileContents(missionNumber: String, missionType: String) -> String {
+    JSONWriter.snapshotFile.string(json(missionNumber: missionNumber, missionType: missionType)) + "\n"
+  }
+}

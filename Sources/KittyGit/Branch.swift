@@ -1,0 +1,82 @@
+import CLibgit2
+
+/// Branch naming and queries.
+public enum Branch {
+  public static let prefix = "refs/heads/"
+
+  public static func fullName(_ short: String) -> String {
+    short.hasPrefix(prefix) ? short : prefix + short
+  }
+
+  public static func shortName(_ full: String) -> String {
+    full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : full
+  }
+
+  /// Whether `name` is a valid branch name for git.
+  public static func isValidName(_ name: String) -> Bool {
+    Libgit2.ensureInitialised()
+    var valid: Int32 = 0
+    guard git_branch_name_is_valid(&valid, name) == 0 else { return false }
+    return valid == 1
+  }
+}
+
+extension Repository {
+  /// The tip of a local branch; nil when it does not exist.
+  public func branchTip(_ short: String) throws(GitError) -> OID? {
+    try reference(named: Branch.fullName(short))?.target
+  }
+
+  /// The tip of `origin/<name>` if such a remote-tracking branch exists.
+  public func remoteBranchTip(_ name: String, remote: String = "origin") throws(GitError) -> OID? {
+    try reference(named: "refs/remotes/\(remote)/\(name)")?.target
+  }
+
+  /// Local branch names (short form), sorted.
+  public func localBranches() throws(GitError) -> [String] {
+    try references(matching: "refs/heads/*").map { Branch.shortName($0.name) }
+  }
+
+  /// Creates a branch at `target`; fails with `GIT_EEXISTS` if it exists.
+  public func createBranch(_ short: String, at target: OID, message: String? = nil) throws(GitError) {
+    try createReference(Branch.fullName(short), target: target, message: message ?? "branch: Created from \(target.short)")
+  }
+
+  /// Whether the branch is checked out in any worktree of this repository.
+  public func isBranchCheckedOut(_ short: String) throws(GitError) -> Bool {
+    var ref: OpaquePointer?
+    let rc = git_reference_lookup(&ref, handle, Branch.fullName(short))
+    if rc == GIT_ENOTFOUND.rawValue { return false }
+    if rc < 0 { throw lastError(code: rc, operation: "git_reference_lookup") }
+    defer { git_reference_free(ref) }
+    let checked = git_branch_is_checked_out(ref)
+    if checked < 0 { throw lastError(code: checked, operation: "git_branch_is_checked_out") }
+    return checked == 1
+  }
+
+  /// Commits reachable from `local` but not `upstream`, and the reverse.
+  public func aheadBehind(_ local: OID, _ upstream: OID) throws(GitError) -> (ahead: Int, behind: Int) {
+    var ahead = 0, behind = 0
+    var l = local.raw, u = upstream.raw
+    try git("git_graph_ahead_behind") { git_graph_ahead_behind(&ahead, &behind, handle, &l, &u) }
+    return (ahead, behind)
+  }
+
+  /// Whether `commit` is `ancestor` or a descendant of it.
+  public func contains(_ commit: OID, ancestor: OID) throws(GitError) -> Bool {
+    if commit == ancestor { return true }
+    var c = commit.raw, a = ancestor.raw
+    let rc = try git("git_graph_descendant_of") { git_graph_descendant_of(handle, &c, &a) }
+    return rc == 1
+  }
+
+  /// The best common ancestor of two commits; nil when they share no history.
+  public func mergeBase(_ one: OID, _ two: OID) throws(GitError) -> OID? {
+    var out = git_oid()
+    var a = one.raw, b = two.raw
+    let rc = git_merge_base(&out, handle, &a, &b)
+    if rc == GIT_ENOTFOUND.rawValue { return nil }
+    if rc < 0 { throw lastError(code: rc, operation: "git_merge_base") }
+    return OID(out)
+  }
+}

@@ -1,0 +1,66 @@
+import CLibgit2
+import Foundation
+
+/// A file change to apply on top of a tree: new content, or removal.
+public enum TreeChange: Sendable {
+  case write(path: String, data: Data, executable: Bool = false)
+  case remove(path: String)
+}
+
+extension Repository {
+  /// The bytes of the file at `path` in `commit`, nil when absent.
+  public func fileContents(at path: String, in commit: OID) throws(GitError) -> Data? {
+    let treeID = try self.commit(commit).tree
+    var oid = treeID.raw
+    var tree: OpaquePointer?
+    try git("git_tree_lookup") { git_tree_lookup(&tree, handle, &oid) }
+    defer { git_tree_free(tree) }
+    var entry: OpaquePointer?
+    let rc = git_tree_entry_bypath(&entry, tree, path)
+    if rc == GIT_ENOTFOUND.rawValue { return nil }
+    if rc < 0 { throw lastError(code: rc, operation: "git_tree_entry_bypath(\(path))") }
+    defer { git_tree_entry_free(entry) }
+    var blobID = git_tree_entry_id(entry)!.pointee
+    var blob: OpaquePointer?
+    try git("git_blob_lookup") { git_blob_lookup(&blob, handle, &blobID) }
+    defer { git_blob_free(blob) }
+    let size = Int(git_blob_rawsize(blob))
+    guard size > 0, let raw = git_blob_rawcontent(blob) else { return Data() }
+    return Data(bytes: raw, count: size)
+  }
+
+  /// Writes a new tree: `base`'s entries with `changes` applied, using an in-memory index
+  /// (no working directory and no on-disk index is touched).
+  public func tree(applying changes: [TreeChange], to base: OID?) throws(GitError) -> OID {
+    var index: OpaquePointer?
+    try git("git_index_new") { git_index_new(&index) }
+    defer { git_index_free(index) }
+    if let base {
+      var oid = base.raw
+      var tree: OpaquePointer?
+      try git("git_tree_lookup") { git_tree_lookup(&tree, handle, &oid) }
+      defer { git_tree_free(tree) }
+      try git("git_index_read_tree") { git_index_read_tree(index, tree) }
+    }
+    for change in changes {
+      switch change {
+      case .write(let path, let data, let executable):
+        var entry = git_index_entry()
+        entry.mode = executable ? 0o100755 : 0o100644
+        let rc = path.withCString { cPath in
+          entry.path = cPath
+          return data.withUnsafeBytes { bytes in
+            git_index_add_from_buffer(index, &entry, bytes.baseAddress, bytes.count)
+          }
+        }
+        if rc < 0 { throw lastError(code: rc, operation: "git_index_add_from_buffer(\(path))") }
+      case .remove(let path):
+        let rc = git_index_remove_bypath(index, path)
+        if rc < 0 { throw lastError(code: rc, operation: "git_index_remove_bypath(\(path))") }
+      }
+    }
+    var out = git_oid()
+    try git("git_index_write_tree_to") { git_index_write_tree_to(&out, index, handle) }
+    return OID(out)
+  }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import KittyCore
+
+/// `git kitty orchestrator-api <verb> …`: parses the verb's arguments like spec-kitty's click CLI, runs it
+/// on the native host and answers with exactly one envelope line.
+public enum OrchestratorAPI {
+  public struct Response: Sendable {
+    public let envelope: Envelope
+    public let exitCode: Int32
+    public var line: String { envelope.line }
+  }
+
+  public static func run(_ arguments: [String], currentDirectory: String) -> Response {
+    guard let first = arguments.first else {
+      return usage("Missing command.")
+    }
+    if first.hasPrefix("-") {
+      if first == "--help" || first == "-h" { return usage(helpText) }
+      return usage("No such option: \(first.split(separator: "=").first.map(String.init) ?? first)")
+    }
+    guard let verb = Verb(rawValue: first) else {
+      return usage("No such command '\(first)'.")
+    }
+    let parsed: VerbArguments
+    do {
+      parsed = try VerbArgumentParser.parse(Array(arguments.dropFirst()), specs: verb.options)
+    } catch {
+      return Response(envelope: .failure(nil, error), exitCode: error.exitCode)
+    }
+    do {
+      let data = try execute(verb, parsed, currentDirectory: currentDirectory)
+      return Response(envelope: .success(verb.rawValue, data), exitCode: 0)
+    } catch {
+      return Response(envelope: .failure(verb.rawValue, error), exitCode: error.exitCode)
+    }
+  }
+
+  static func usage(_ message: String) -> Response {
+    Response(envelope: .failure(nil, HostFailure(.usageError, message, exitCode: 2)), exitCode: 2)
+  }
+
+  static func execute(_ verb: Verb, _ args: VerbArguments, currentDirectory: String) throws(HostFailure)
+    -> JSONObject
+  {
+    if verb == .contractVersion {
+      return try NativeHost.contractVersion(providerVersion: args["--provider-version"])
+    }
+    let host = NativeHost(repository: try HostRepository.locate(from: currentDirectory))
+    switch verb {
+    case .contractVersion:
+      return try NativeHost.contractVersion(providerVersion: args["--provider-version"])
+    case .missionState:
+      return try host.missionState(mission: args["--mission"]!)
+    case .listReady:
+      return try host.listReady(mission: args["--mission"]!)
+    case .resolveWorkspace:
+      return try host.resolveWorkspace(mission: args["--mission"]!, wp: args["--wp"]!)
+    case .startImplementation, .startReview, .transition, .appendHistory, .acceptMission, .mergeMission:
+      throw HostFailure(
+        .usageError,
+        "git kitty orchestrator-api \(verb.rawValue) is not available in this version of git-kitty yet; "
+          + "run it with spec-kitty's host (spec-kitty orchestrator-api \(verb.rawValue))")
+    }
+  }
+
+  static let helpText =
+    "Usage: git kitty orchestrator-api <verb> [options]. Verbs: "
+    + Verb.allCases.map(\.rawValue).joined(separator: ", ")
+}

@@ -1,0 +1,46 @@
+/// The orchestrator-api verbs of contract 1.5.0 and their options (spec-kitty 3.2.7's declarations).
+public enum Verb: String, CaseIterable, Sendable {
+  case contractVersion = "contract-version"
+  case missionState = "mission-state"
+  case listReady = "list-ready"
+  case resolveWorkspace = "resolve-workspace"
+  case startImplementation = "start-implementation"
+  case startReview = "start-review"
+  case transition
+  case appendHistory = "append-history"
+  case acceptMission = "accept-mission"
+  case mergeMission = "merge-mission"
+
+  public var options: [OptionSpec] {
+    switch self {
+    case .contractVersion: return [.value("--provider-version")]
+    case .missionState, .listReady: return [.value("--mission", required: true)]
+    case .resolveWorkspace: return [.value("--mission", required: true), .value("--wp", required: true)]
+    case .startImplementation:
+      return [
+        .value("--mission", required: true), .value("--wp", required: true), .value("--actor", required: true),
+        .value("--policy"),
+      ]
+    case .startReview:
+      return [
+        .value("--mission", required: true), .value("--wp", required: true), .value("--actor", required: true),
+        .value("--policy"), .value("--review-ref"),
+      ]
+    case .transition:
+      return [
+        .value("--mission", required: true), .value("--wp", required: true), .value("--to", required: true),
+        .value("--actor", required: true), .value("--note"), .value("--policy"), .flag("--force"),
+        .value("--review-ref"), .value("--review-result-json"), .value("--evidence-json"),
+        .flagPair("--subtasks-complete"), .flagPair("--implementation-evidence-present"),
+      ]
+    case .appendHistory:
+      return [
+        .value("--mission", required: true), .value("--wp", required: true), .value("--actor", required: true),
+        .value("--note", required: true),
+      ]
+    case .acceptMission: return [.value("--mission", required: true), .value("--actor", required: true)]
+    case .mergeMission:
+      return [.value("--mission", required: true), .value("--target"), .value("--strategy"), .flag("--push")]
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import KittyCore
+import KittyGit
+
+/// The repository a host call works on: found from the current directory (main checkout or any
+/// worktree); missions always live in the main checkout.
+public struct HostRepository: Sendable {
+  /// The main checkout's root, without a trailing slash.
+  public let root: String
+  /// The common git directory (shared by all worktrees), without a trailing slash.
+  public let commonDirectory: String
+
+  public init(root: String, commonDirectory: String) {
+    self.root = root
+    self.commonDirectory = commonDirectory
+  }
+
+  /// Locates the repository containing `directory`.
+  public static func locate(from directory: String) throws(HostFailure) -> HostRepository {
+    do {
+      let repo = try Repository.discover(from: directory)
+      guard let root = repo.mainWorkingDirectory else {
+        throw HostFailure(.missionNotFound, "No main checkout found for the repository at \(directory)")
+      }
+      return HostRepository(root: root, commonDirectory: Path.stripTrailingSlash(repo.commonDirectory))
+    } catch let failure as HostFailure {
+      throw failure
+    } catch {
+      throw HostFailure(
+        .missionNotFound, "Not inside a git repository (\(directory)): run git kitty from a repository checkout")
+    }
+  }
+
+  /// Resolves a `--mission` handle, mapping every lookup problem to its envelope.
+  public func mission(_ handle: String) throws(HostFailure) -> Mission {
+    do {
+      return try MissionLocator.resolve(handle, repoRoot: root)
+    } catch {
+      throw HostFailure.from(error)
+    }
+  }
+}
+
+extension HostFailure {
+  /// The single place where domain errors become orchestrator-api error codes.
+  public static func from(_ error: MissionError) -> HostFailure {
+    switch error {
+    case .notFound(let handle):
+      return HostFailure(.missionNotFound, "Mission '\(handle)' not found in kitty-specs/")
+    case .ambiguous(_, let candidates):
+      return HostFailure(.missionNotFound, error.description, fields: ["candidates": .strings(candidates)])
+    case .emptyHandle, .unsafeHandle, .noSpecsDirectory:
+      return HostFailure(.missionNotFound, error.description)
+    case .corruptEventLog(let path, let logError):
+      var fields: JSONObject = ["path": .string(path)]
+      if let line = logError.line { fields["line"] = .int(line) }
+      return HostFailure(.missionNotReady, error.description, fields: fields)
+    case .corruptFile(let path, _):
+      return HostFailure(.missionNotReady, error.description, fields: ["path": .string(path)])
+    case .invalidWorkPackage, .missingDependency, .dependencyCycle:
+      return HostFailure(.missionNotReady, error.description)
+    }
+  }
+}
+
+extension EventLogError {
+  /// The 1-based line the problem is on, when it is about one line.
+  public var line: Int? {
+    switch self {
+    case .invalidJSON(let line, _), .notAnObject(let line), .invalidStructure(let line, _),
+      .unknownKind(let line, _), .unknownLane(let line, _), .notUTF8(let line):
+      return line
+    case .unreadable: return nil
+    }
+  }
+}

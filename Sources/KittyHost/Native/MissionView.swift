@@ -1,0 +1,41 @@
+import KittyCore
+
+/// Everything the read verbs need about one mission, read once: WPs, graph, snapshot, lanes.
+public struct MissionView: Sendable {
+  public let mission: Mission
+  public let workPackages: [WorkPackage]
+  public let graph: DependencyGraph
+  public let snapshot: StatusSnapshot
+  public let lanes: LanesManifest?
+
+  /// Reads and validates the mission. `includeAnnotations` folds annotation rows too (status.json);
+  /// the orchestrator-api read verbs fold transitions only, as spec-kitty does.
+  public init(mission: Mission, includeAnnotations: Bool = false) throws(MissionError) {
+    self.mission = mission
+    let workPackages = try mission.workPackages()
+    self.workPackages = workPackages
+    self.graph = try mission.dependencyGraph(workPackages)
+    var stream = try mission.eventStream()
+    if !includeAnnotations { stream.annotations = [] }
+    self.snapshot = StatusReducer.reduce(stream)
+    self.lanes = try mission.lanesManifest()
+  }
+
+  /// The identity triplet that opens most payloads.
+  public var identity: JSONObject {
+    [
+      "mission_slug": .string(mission.meta?.missionSlug.flatMap { MissionPaths.isSafeSegment($0) ? $0 : nil } ?? mission.slug),
+      "mission_number": mission.missionNumber,
+      "mission_type": .string(mission.missionType),
+    ]
+  }
+
+  /// Whether a dependency counts as satisfied: approved or done, or canceled by an operator.
+  public func isSatisfied(_ dependency: String) -> Bool {
+    guard let state = snapshot.workPackages[dependency], let lane = state.laneValue else { return false }
+    if lane == .approved || lane == .done { return true }
+    return lane == .canceled && state.reasonSource == "operator"
+  }
+
+  public func workPackage(_ id: String) -> WorkPackage? { workPackages.first { $0.id == id } }
+}

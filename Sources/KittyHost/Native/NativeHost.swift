@@ -1,0 +1,131 @@
+import Foundation
+import KittyCore
+
+/// The in-process host: answers orchestrator-api verbs from the repository's files directly.
+public struct NativeHost: Sendable {
+  public let repository: HostRepository
+
+  public init(repository: HostRepository) {
+    self.repository = repository
+  }
+
+  // MARK: contract-version
+
+  public static func contractVersion(providerVersion: String?) throws(HostFailure) -> JSONObject {
+    if let providerVersion {
+      guard let provided = SemanticVersion(providerVersion) else {
+        throw HostFailure(
+          .contractVersionMismatch, "Provider version '\(providerVersion)' is not a valid version string",
+          fields: ["provider_version": .string(providerVersion)])
+      }
+      let minimum = SemanticVersion(Envelope.minimumProviderVersion)!
+      if provided < minimum {
+        throw HostFailure(
+          .contractVersionMismatch,
+          "Provider version '\(providerVersion)' is below minimum '\(Envelope.minimumProviderVersion)'",
+          fields: [
+            "provider_version": .string(providerVersion),
+            "min_supported_provider_version": .string(Envelope.minimumProviderVersion),
+            "api_version": .string(Envelope.contractVersion),
+          ])
+      }
+    }
+    return [
+      "api_version": .string(Envelope.contractVersion),
+      "min_supported_provider_version": .string(Envelope.minimumProviderVersion),
+    ]
+  }
+
+  // MARK: read verbs
+
+  func view(_ handle: String) throws(HostFailure) -> MissionView {
+    let mission = try repository.mission(handle)
+    do {
+      return try MissionView(mission: mission)
+    } catch {
+      throw HostFailure.from(error)
+    }
+  }
+
+  /// All WPs with lane, dependencies and the actor of their last transition.
+  public func missionState(mission handle: String) throws(HostFailure) -> JSONObject {
+    let view = try view(handle)
+    var ids = Set(view.graph.order)
+    ids.formUnion(view.snapshot.workPackages.keys)
+    ids.formUnion(view.mission.promptFiles().map(\.id))
+    var summary = JSONObject()
+    for lane in Lane.display { summary[lane.rawValue] = .int(view.snapshot.summary[lane] ?? 0) }
+    let wps: [JSONValue] = ids.sorted().map { id in
+      let state = view.snapshot.workPackages[id]
+      return .object([
+        "wp_id": .string(id),
+        "lane": .string(state?.lane ?? Lane.planned.rawValue),
+        "dependencies": .strings(view.graph.dependencies[id] ?? []),
+        "last_actor": .optional(state?.actor),
+      ])
+    }
+    var data = view.identity
+    data["summary"] = .object(summary)
+    data["work_packages"] = .array(wps)
+    return data
+  }
+
+  /// WPs not started whose dependencies are all approved or done.
+  public func listReady(mission handle: String) throws(HostFailure) -> JSONObject {
+    let view = try view(handle)
+    var ready: [JSONValue] = []
+    for id in view.graph.order {
+      let lane = view.snapshot.workPackages[id]?.lane ?? Lane.planned.rawValue
+      guard Lane(logValue: lane)?.isNotStarted ?? false else { continue }
+      guard (view.graph.dependencies[id] ?? []).allSatisfy(view.isSatisfied) else { continue }
+      ready.append(.object(["wp_id": .string(id), "lane": .string(lane), "dependencies_satisfied": .bool(true)]))
+    }
+    var data = view.identity
+    data["ready_work_packages"] = .array(ready)
+    return data
+  }
+
+  /// Where a WP's work happens and where its prompt is, without creating anything.
+  public func resolveWorkspace(mission handle: String, wp: String) throws(HostFailure) -> JSONObject {
+    let mission = try repository.mission(handle)
+    guard let promptPath = Self.promptPath(mission: mission, wp: wp) else {
+      throw HostFailure(.wpNotFound, "Work package '\(wp)' not found in \(mission.slug)")
+    }
+    let lanes: LanesManifest?
+    do {
+      lanes = try mission.lanesManifest()
+    } catch {
+      throw HostFailure.from(error)
+    }
+    var data = (try? MissionView(mission: mission))?.identity ?? Self.identity(of: mission)
+    data["wp_id"] = .string(wp)
+    let workspace = Workspace.resolve(mission: mission, lanes: lanes, wp: wp, repoRoot: repository.root)
+    data["workspace_path"] = .string(workspace.path)
+    data["prompt_path"] = .string(promptPath)
+    if let laneID = workspace.laneID {
+      data["lane_id"] = .string(laneID)
+      data["lane_branch"] = .optional(workspace.laneBranch)
+      data["lane_base_ref"] = .optional(workspace.laneBaseRef)
+    }
+    return data
+  }
+
+  static func identity(of mission: Mission) -> JSONObject {
+    [
+      "mission_slug": .string(mission.meta?.missionSlug ?? mission.slug),
+      "mission_number": mission.missionNumber,
+      "mission_type": .string(mission.missionType),
+    ]
+  }
+
+  /// `tasks/<WP>.md`, else the first `tasks/<WP>-*.md`; nil when the id is not a WP id or has no file.
+  static func promptPath(mission: Mission, wp: String) -> String? {
+    guard WorkPackage.isValidID(wp) else { return nil }
+    let exact = "\(mission.tasksDirectory)/\(wp).md"
+    if FileManager.default.fileExists(atPath: exact) { return exact }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: mission.tasksDirectory)) ?? []
+    return names.sorted().first { $0.hasPrefix("\(wp)-") && $0.hasSuffix(".md") }.map {
+      "\(mission.tasksDirectory)/\($0)"
+    }
+  }
+}

@@ -1,0 +1,3 @@
+import KittyCLI
+
+GitKittyCommand.main()
