@@ -29,9 +29,10 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "git-kitty", dependencies: ["KittyCLI"]),
-    .testTarget(name: "KittyGitTests", dependencies: ["KittyGit"]),
-    .testTarget(name: "KittyCoreTests", dependencies: ["KittyCore"]),
-    .testTarget(name: "KittyHostTests", dependencies: ["KittyHost", "KittyCore", "KittyGit"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["KittyCore"]),
+    .target(name: "KittyTestSupport", path: "Tests/KittyTestSupport"),
+    .testTarget(name: "KittyGitTests", dependencies: ["KittyGit", "KittyTestSupport"]),
+    .testTarget(name: "KittyCoreTests", dependencies: ["KittyCore", "KittyTestSupport"]),
+    .testTarget(name: "KittyHostTests", dependencies: ["KittyHost", "KittyCore", "KittyGit", "KittyTestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["KittyCore", "KittyTestSupport"]),
   ]
 )

@@ -36,27 +36,32 @@ public struct Mission: Sendable {
     meta?.mid8 ?? MissionLocator.mid8Suffix(of: slug)
   }
 
-  public var missionType: String { meta?.raw["mission_type"]?.stringValue ?? "" }
+  /// `mission_type` from meta.json, trimmed; "" for a typeless mission.
+  public var missionType: String { meta?.raw["mission_type"]?.stringValue?.trimmingWhitespace ?? "" }
 
-  /// `mission_number` as the orchestrator-api reports it (int or null).
-  public var missionNumber: JSONValue {
-    if let meta, meta.missionNumber != .null { return meta.missionNumber }
-    return MissionLocator.legacyNumber(of: slug).map { .int($0) } ?? .null
-  }
+  /// `mission_number` as the orchestrator-api reports it: an int, or null.
+  public var missionNumber: JSONValue { meta?.missionNumber ?? .null }
 
-  /// `mission_number` as status.json writes it: a decimal string or "".
-  public var missionNumberString: String {
-    switch missionNumber {
-    case .int(let n): return String(n)
-    case .string(let s): return s
-    default: return ""
-    }
+  /// The slug payloads report: meta.json's when it is a safe segment, else the directory name.
+  public var reportedSlug: String {
+    if let slug = meta?.missionSlug, MissionPaths.isSafeSegment(slug) { return slug }
+    return slug
   }
 
   public var topology: Topology { meta?.topology ?? .lanes }
   public var targetBranch: String? { meta?.targetBranch }
-  public var eventsPath: String { "\(directory)/\(MissionPaths.eventsFile)" }
-  public var statusPath: String { "\(directory)/\(MissionPaths.statusFile)" }
+  /// Where status lives: the coordination worktree's copy for a coord-topology mission whose
+  /// `.worktrees/<slug>-coord` checkout exists (as spec-kitty reads it), else the mission directory.
+  public var statusDirectory: String {
+    if topology.hasCoordinationBranch {
+      let coord = "\(repoRoot)/.worktrees/\(slug)-coord/\(MissionPaths.specsDirectory)/\(slug)"
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: coord, isDirectory: &isDirectory), isDirectory.boolValue { return coord }
+    }
+    return directory
+  }
+  public var eventsPath: String { "\(statusDirectory)/\(MissionPaths.eventsFile)" }
+  public var statusPath: String { "\(statusDirectory)/\(MissionPaths.statusFile)" }
   public var lanesPath: String { "\(directory)/\(MissionPaths.lanesFile)" }
   public var tasksDirectory: String { "\(directory)/\(MissionPaths.tasksDirectory)" }
 
@@ -119,7 +124,7 @@ public struct Mission: Sendable {
 public enum MissionError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
   case noSpecsDirectory(repoRoot: String)
   case emptyHandle
-  case unsafeHandle(String)
+  case unsafeHandle(String, String)
   case notFound(String)
   case ambiguous(String, candidates: [String])
   case corruptFile(path: String, detail: String)
@@ -132,7 +137,7 @@ public enum MissionError: Error, Sendable, Equatable, CustomStringConvertible, L
     switch self {
     case .noSpecsDirectory(let root): return "No kitty-specs/ directory in \(root): this repository has no missions"
     case .emptyHandle: return "Mission handle is empty: pass --mission <slug>"
-    case .unsafeHandle(let handle): return "Mission handle '\(handle)' is not a safe path segment"
+    case .unsafeHandle(_, let problem): return problem
     case .notFound(let handle): return "Mission '\(handle)' not found in kitty-specs/"
     case .ambiguous(let handle, let candidates):
       return "Mission handle '\(handle)' is ambiguous: it matches \(candidates.joined(separator: ", ")). Use the full slug"
@@ -147,4 +152,41 @@ public enum MissionError: Error, Sendable, Equatable, CustomStringConvertible, L
   }
 
   public var errorDescription: String? { description }
+}
+
+extension Mission {
+  /// The snapshot of the whole log (transitions and annotations), as status.json holds it.
+  public func snapshot() throws(MissionError) -> StatusSnapshot {
+    StatusReducer.reduce(try eventStream())
+  }
+
+  /// The exact bytes spec-kitty's `materialize()` would write to status.json for the current log.
+  public func materializedStatus() throws(MissionError) -> String {
+    let snapshot = try snapshot()
+    var number = ""
+    if case .int(let n) = missionNumber { number = String(n) }
+    if number.isEmpty, let legacy = MissionLocator.leadingNumber(of: snapshot.missionSlug) { number = String(legacy) }
+    return snapshot.fileContents(missionNumber: number, missionType: missionType)
+  }
+}
+
+extension Mission {
+  /// The identity triplet that opens orchestrator-api payloads.
+  public var identity: JSONObject {
+    [
+      "mission_slug": .string(reportedSlug),
+      "mission_number": missionNumber,
+      "mission_type": .string(missionType),
+    ]
+  }
+
+  /// Ids of every `tasks/WP<digits>*.md` entry (mission-state lists these even without a valid prompt).
+  public func taskFileIDs() -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: tasksDirectory)) ?? []
+    return names.compactMap { name in
+      guard name.hasSuffix(".md"), name.hasPrefix("WP") else { return nil }
+      let digits = name.dropFirst(2).prefix { $0.isASCII && $0.isNumber }
+      return digits.isEmpty ? nil : "WP" + digits
+    }
+  }
 }

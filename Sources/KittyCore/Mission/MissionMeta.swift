@@ -16,10 +16,13 @@ public struct MissionMeta: Sendable, Equatable {
   public var coordinationBranch: String? { raw["coordination_branch"]?.stringValue }
 
   /// `mission_number` as spec-kitty reports it: an int, a numeric string, or null.
+  /// (A numeric string such as "034" reads as 34; anything else unusable reads as null.)
   public var missionNumber: JSONValue {
     switch raw["mission_number"] {
     case .int(let n)?: return .int(n)
-    case .string(let s)? where !s.isEmpty: return Int(s).map { .int($0) } ?? .string(s)
+    case .string(let s)?:
+      let trimmed = s.trimmingWhitespace
+      return Int(trimmed).map { .int($0) } ?? .null
     default: return .null
     }
   }

@@ -19,7 +19,18 @@ public enum OrchestratorAPI {
       return usage("No such option: \(first.split(separator: "=").first.map(String.init) ?? first)")
     }
     guard let verb = Verb(rawValue: first) else {
-      return usage("No such command '\(first)'.")
+      if Verb.designPhase.contains(first) {
+        return Response(
+          envelope: .failure(
+            first,
+            HostFailure(
+              .usageError,
+              "git-kitty's host does not implement the design-phase verb '\(first)'; use spec-kitty orchestrator-api "
+                + "\(first), or git kitty mission for authoring")), exitCode: 1)
+      }
+      let matches = CloseMatches.find(first, in: Verb.allCases.map(\.rawValue) + Verb.designPhase, ordered: true)
+      if matches.isEmpty { return usage("No such command '\(first)'.") }
+      return usage("No such command '\(first)'. Did you mean \(matches.map { "'\($0)'" }.joined(separator: ", "))?")
     }
     let parsed: VerbArguments
     do {

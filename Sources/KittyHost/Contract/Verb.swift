@@ -11,6 +11,12 @@ public enum Verb: String, CaseIterable, Sendable {
   case acceptMission = "accept-mission"
   case mergeMission = "merge-mission"
 
+  /// spec-kitty's design-phase verbs (contract 1.4.0+), which git-kitty's host does not serve.
+  public static let designPhase = [
+    "specify", "plan", "tasks", "check-prerequisites", "record-analysis", "open-decision", "resolve-decision",
+    "defer-decision", "cancel-decision", "answer-decision", "design-status",
+  ]
+
   public var options: [OptionSpec] {
     switch self {
     case .contractVersion: return [.value("--provider-version")]

@@ -72,16 +72,25 @@ public enum VerbArgumentParser {
         result.flags[spec.name] = false
         continue
       }
-      throw usage("No such option: \(name)")
+      throw usage(noSuchOption(name, specs: specs))
     }
     for spec in specs where spec.required && result.values[spec.name] == nil {
       throw usage("Missing option '\(spec.name)'.")
     }
     if !extras.isEmpty {
-      let plural = extras.count == 1 ? "argument" : "arguments"
-      throw usage("Got unexpected extra \(plural) (\(extras.joined(separator: " ")))")
+      throw usage("Got unexpected extra argument(s) (\(extras.joined(separator: " ")))")
     }
     return result
+  }
+
+  /// click's message, with its "(Possible options: …)" hint for long options.
+  static func noSuchOption(_ name: String, specs: [OptionSpec]) -> String {
+    guard name.hasPrefix("--") else { return "No such option: \(name)" }
+    var longOptions = specs.map(\.name) + ["--help"]
+    for spec in specs { if case .flagPair(let negative) = spec.kind { longOptions.append(negative) } }
+    let matches = CloseMatches.find(name, in: longOptions).sorted()
+    guard !matches.isEmpty else { return "No such option: \(name)" }
+    return "No such option: \(name) (Possible options: \(matches.joined(separator: ", ")))"
   }
 
   static func usage(_ message: String) -> HostFailure {

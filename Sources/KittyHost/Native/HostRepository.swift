@@ -49,7 +49,9 @@ extension HostFailure {
       return HostFailure(.missionNotFound, "Mission '\(handle)' not found in kitty-specs/")
     case .ambiguous(_, let candidates):
       return HostFailure(.missionNotFound, error.description, fields: ["candidates": .strings(candidates)])
-    case .emptyHandle, .unsafeHandle, .noSpecsDirectory:
+    case .emptyHandle, .unsafeHandle:
+      return HostFailure(.usageError, error.description)
+    case .noSpecsDirectory:
       return HostFailure(.missionNotFound, error.description)
     case .corruptEventLog(let path, let logError):
       var fields: JSONObject = ["path": .string(path)]

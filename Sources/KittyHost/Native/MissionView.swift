@@ -22,13 +22,7 @@ public struct MissionView: Sendable {
   }
 
   /// The identity triplet that opens most payloads.
-  public var identity: JSONObject {
-    [
-      "mission_slug": .string(mission.meta?.missionSlug.flatMap { MissionPaths.isSafeSegment($0) ? $0 : nil } ?? mission.slug),
-      "mission_number": mission.missionNumber,
-      "mission_type": .string(mission.missionType),
-    ]
-  }
+  public var identity: JSONObject { mission.identity }
 
   /// Whether a dependency counts as satisfied: approved or done, or canceled by an operator.
   public func isSatisfied(_ dependency: String) -> Bool {

@@ -52,7 +52,7 @@ public struct NativeHost: Sendable {
     let view = try view(handle)
     var ids = Set(view.graph.order)
     ids.formUnion(view.snapshot.workPackages.keys)
-    ids.formUnion(view.mission.promptFiles().map(\.id))
+    ids.formUnion(view.mission.taskFileIDs())
     var summary = JSONObject()
     for lane in Lane.display { summary[lane.rawValue] = .int(view.snapshot.summary[lane] ?? 0) }
     let wps: [JSONValue] = ids.sorted().map { id in
@@ -97,7 +97,7 @@ public struct NativeHost: Sendable {
     } catch {
       throw HostFailure.from(error)
     }
-    var data = (try? MissionView(mission: mission))?.identity ?? Self.identity(of: mission)
+    var data = mission.identity
     data["wp_id"] = .string(wp)
     let workspace = Workspace.resolve(mission: mission, lanes: lanes, wp: wp, repoRoot: repository.root)
     data["workspace_path"] = .string(workspace.path)
@@ -108,14 +108,6 @@ public struct NativeHost: Sendable {
       data["lane_base_ref"] = .optional(workspace.laneBaseRef)
     }
     return data
-  }
-
-  static func identity(of mission: Mission) -> JSONObject {
-    [
-      "mission_slug": .string(mission.meta?.missionSlug ?? mission.slug),
-      "mission_number": mission.missionNumber,
-      "mission_type": .string(mission.missionType),
-    ]
   }
 
   /// `tasks/<WP>.md`, else the first `tasks/<WP>-*.md`; nil when the id is not a WP id or has no file.
