@@ -164,7 +164,7 @@ public struct JSONParser: ~Copyable {
         return text
       }
       if byte == UInt8(ascii: "\\") { break }
-      if byte < 0x20 { throw error("Invalid control character") }
+      if byte < 0x20 { throw error("Invalid control character at") }
       position += 1
     }
     var scratch = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<position]))
@@ -177,7 +177,7 @@ public struct JSONParser: ~Copyable {
         }
         return text
       }
-      if byte < 0x20 { throw error("Invalid control character") }
+      if byte < 0x20 { throw error("Invalid control character at") }
       if byte != UInt8(ascii: "\\") {
         scratch.append(byte)
         position += 1
@@ -217,7 +217,7 @@ public struct JSONParser: ~Copyable {
         throw JSONParseError(message: "Invalid \\escape", offset: position - 2)
       }
     }
-    throw JSONParseError(message: "Unterminated string starting", offset: start - 1)
+    throw JSONParseError(message: "Unterminated string starting at", offset: start - 1)
   }
 
   mutating func parseHex4() throws -> UInt32 {
@@ -349,11 +349,11 @@ public struct JSONParser: ~Copyable {
         position += 2
         continue
       }
-      if byte < 0x20 { throw error("Invalid control character") }
+      if byte < 0x20 { throw error("Invalid control character at") }
       if byte >= 0x80 { sawHighByte = true }
       position += 1
     }
-    throw JSONParseError(message: "Unterminated string starting", offset: start)
+    throw JSONParseError(message: "Unterminated string starting at", offset: start)
   }
 
   @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }

@@ -60,6 +60,7 @@ public enum EventLogReader {
     let chunk = 1 << 20
     var buffer = [UInt8](repeating: 0, count: chunk)
     var filled = 0
+    var scanned = 0  // bytes of the current partial line already searched for a newline
     var lineNumber = 1
     while true {
       if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
@@ -77,7 +78,7 @@ public enum EventLogReader {
       var failure: EventLogError?
       buffer.withUnsafeBufferPointer { bytes in
         var lineStart = 0
-        var index = 0
+        var index = scanned
         while index < filled {
           if bytes[index] == 0x0A {
             do throws(EventLogError) {
@@ -113,6 +114,7 @@ public enum EventLogReader {
         }
         filled -= consumed
       }
+      scanned = filled
     }
   }
 
@@ -185,7 +187,10 @@ public enum EventLogReader {
       guard parser.position == parser.end else { throw parser.error("Extra data") }
     } catch let error as JSONParseError {
       if error.message.hasPrefix("Invalid UTF-8") { throw .notUTF8(line: line) }
-      throw .invalidJSON(line: line, detail: "\(error.message): column \(error.offset - start + 1)")
+      // Python's JSONDecodeError text; the position counts code points within the stripped line.
+      var position = 0
+      for index in start..<min(error.offset, end) where bytes[index] & 0xC0 != 0x80 { position += 1 }
+      throw .invalidJSON(line: line, detail: "\(error.message): line 1 column \(position + 1) (char \(position))")
     } catch let error as EventLogError {
       throw error
     } catch {
