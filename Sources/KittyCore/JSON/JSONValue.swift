@@ -119,3 +119,7 @@ extension JSONValue {
   public static func optional(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
   public static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
 }
+
+extension JSONValue: ExpressibleByFloatLiteral {
+  public init(floatLiteral value: Double) { self = .double(value) }
+}
