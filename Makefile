@@ -7,7 +7,7 @@ BIN_DEBUG = .build/debug/git-kitty
 BIN_RELEASE = .build/release/git-kitty
 SK_VENV ?= $(CURDIR)/.venv-spec-kitty
 
-.PHONY: deps build release test install uninstall bench conformance clean
+.PHONY: deps build release test lint install uninstall bench conformance clean
 
 # Installs libgit2's headers and pkg-config only when they are missing.
 deps:
@@ -26,6 +26,10 @@ release: deps
 
 test: build
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS) --disable-xctest
+
+# swift-format ships with the toolchain; the configuration is .swift-format at the root.
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin

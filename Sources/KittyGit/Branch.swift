@@ -39,7 +39,8 @@ extension Repository {
 
   /// Creates a branch at `target`; fails with `GIT_EEXISTS` if it exists.
   public func createBranch(_ short: String, at target: OID, message: String? = nil) throws(GitError) {
-    try createReference(Branch.fullName(short), target: target, message: message ?? "branch: Created from \(target.short)")
+    try createReference(
+      Branch.fullName(short), target: target, message: message ?? "branch: Created from \(target.short)")
   }
 
   /// Whether the branch is checked out in any worktree of this repository.
@@ -56,8 +57,10 @@ extension Repository {
 
   /// Commits reachable from `local` but not `upstream`, and the reverse.
   public func aheadBehind(_ local: OID, _ upstream: OID) throws(GitError) -> (ahead: Int, behind: Int) {
-    var ahead = 0, behind = 0
-    var l = local.raw, u = upstream.raw
+    var ahead = 0
+    var behind = 0
+    var l = local.raw
+    var u = upstream.raw
     try git("git_graph_ahead_behind") { git_graph_ahead_behind(&ahead, &behind, handle, &l, &u) }
     return (ahead, behind)
   }
@@ -65,7 +68,8 @@ extension Repository {
   /// Whether `commit` is `ancestor` or a descendant of it.
   public func contains(_ commit: OID, ancestor: OID) throws(GitError) -> Bool {
     if commit == ancestor { return true }
-    var c = commit.raw, a = ancestor.raw
+    var c = commit.raw
+    var a = ancestor.raw
     let rc = try git("git_graph_descendant_of") { git_graph_descendant_of(handle, &c, &a) }
     return rc == 1
   }
@@ -73,7 +77,8 @@ extension Repository {
   /// The best common ancestor of two commits; nil when they share no history.
   public func mergeBase(_ one: OID, _ two: OID) throws(GitError) -> OID? {
     var out = git_oid()
-    var a = one.raw, b = two.raw
+    var a = one.raw
+    var b = two.raw
     let rc = git_merge_base(&out, handle, &a, &b)
     if rc == GIT_ENOTFOUND.rawValue { return nil }
     if rc < 0 { throw lastError(code: rc, operation: "git_merge_base") }

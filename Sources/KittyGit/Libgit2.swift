@@ -30,7 +30,9 @@ public enum Libgit2 {
   /// The linked libgit2 version, e.g. "1.5.1".
   public static var version: String {
     ensureInitialised()
-    var major: Int32 = 0, minor: Int32 = 0, rev: Int32 = 0
+    var major: Int32 = 0
+    var minor: Int32 = 0
+    var rev: Int32 = 0
     git_libgit2_version(&major, &minor, &rev)
     return "\(major).\(minor).\(rev)"
   }

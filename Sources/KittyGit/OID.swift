@@ -29,7 +29,8 @@ public struct OID: Hashable, Sendable, CustomStringConvertible {
   }
 
   public static func == (lhs: OID, rhs: OID) -> Bool {
-    var l = lhs.raw, r = rhs.raw
+    var l = lhs.raw
+    var r = rhs.raw
     return git_oid_equal(&l, &r) == 1
   }
 

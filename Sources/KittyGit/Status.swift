@@ -29,7 +29,8 @@ extension Repository {
     for i in 0..<count {
       guard let entry = git_status_byindex(list, i)?.pointee else { continue }
       let delta = entry.index_to_workdir ?? entry.head_to_index
-      let path = delta.flatMap { $0.pointee.new_file.path ?? $0.pointee.old_file.path }.map { String(cString: $0) } ?? ""
+      let path =
+        delta.flatMap { $0.pointee.new_file.path ?? $0.pointee.old_file.path }.map { String(cString: $0) } ?? ""
       entries.append(StatusEntry(path: path, flags: entry.status.rawValue))
     }
     return entries

@@ -20,14 +20,22 @@ import Testing
   }
 
   static let freshIDs = ["01M804SNMWGFMSQST0RPRTDXSV": "01M806VTF7GJCNP0YY012Y1DZ6", "01M804SN": "01M806VT"]
-  static let fresh = ["WP01": "finalize-tasks", "WP02": "finalize-tasks", "WP03": "finalize-tasks", "WP04": "finalize-tasks"]
+  static let fresh = [
+    "WP01": "finalize-tasks", "WP02": "finalize-tasks", "WP03": "finalize-tasks", "WP04": "finalize-tasks",
+  ]
 
   static let cases: [Case] = [
-    Case(fixture: "lanes-fresh", transcript: "transcript-lanes", heading: "mission-state", idMap: freshIDs, lastActors: fresh),
-    Case(fixture: "lanes-fresh", transcript: "transcript-lanes", heading: "list-ready", idMap: freshIDs, lastActors: nil),
-    Case(fixture: "lanes-fresh", transcript: "transcript-lanes", heading: "list-ready by mid8 handle", idMap: freshIDs, lastActors: nil),
     Case(
-      fixture: "lanes-fresh", transcript: "transcript-lanes", heading: "resolve-workspace WP01 (before start; read-only prediction)",
+      fixture: "lanes-fresh", transcript: "transcript-lanes", heading: "mission-state", idMap: freshIDs,
+      lastActors: fresh),
+    Case(
+      fixture: "lanes-fresh", transcript: "transcript-lanes", heading: "list-ready", idMap: freshIDs, lastActors: nil),
+    Case(
+      fixture: "lanes-fresh", transcript: "transcript-lanes", heading: "list-ready by mid8 handle", idMap: freshIDs,
+      lastActors: nil),
+    Case(
+      fixture: "lanes-fresh", transcript: "transcript-lanes",
+      heading: "resolve-workspace WP01 (before start; read-only prediction)",
       idMap: freshIDs, lastActors: nil),
     Case(
       fixture: "lanes-merged", transcript: "transcript-lanes", heading: "mission-state after merge", idMap: [:],
@@ -56,7 +64,10 @@ import Testing
     let repo = try TestSupport.cloneFixture(testCase.fixture)
     if let slug = testCase.coordWorktree {
       try TestSupport.git(
-        ["worktree", "add", "-q", "-b", "kitty/mission-\(slug)", ".worktrees/\(slug)-coord", "origin/kitty/mission-\(slug)"],
+        [
+          "worktree", "add", "-q", "-b", "kitty/mission-\(slug)", ".worktrees/\(slug)-coord",
+          "origin/kitty/mission-\(slug)",
+        ],
         in: repo)
     }
     let block = try Transcript(named: testCase.transcript).block(testCase.heading)

@@ -13,17 +13,22 @@ import Testing
   @Test func snapshotFormIsSortedIndentedAndKeepsUnicode() throws {
     let value: JSONValue = ["z": ["é"], "a": ["y": 1, "x": [:]]]
     #expect(
-      JSONWriter.snapshotFile.string(value) == "{\n  \"a\": {\n    \"x\": {},\n    \"y\": 1\n  },\n  \"z\": [\n    \"é\"\n  ]\n}")
+      JSONWriter.snapshotFile.string(value)
+        == "{\n  \"a\": {\n    \"x\": {},\n    \"y\": 1\n  },\n  \"z\": [\n    \"é\"\n  ]\n}")
   }
 
-  @Test(arguments: [(1.0, "1.0"), (0.1, "0.1"), (1e16, "1e+16"), (1e-05, "1e-05"), (123456.789, "123456.789"), (-0.5, "-0.5")])
+  @Test(arguments: [
+    (1.0, "1.0"), (0.1, "0.1"), (1e16, "1e+16"), (1e-05, "1e-05"), (123456.789, "123456.789"), (-0.5, "-0.5"),
+  ])
   func floatsLikePythonRepr(value: Double, text: String) {
     #expect(JSONWriter.pythonDefault.string(.double(value)) == text)
   }
 
   @Test func parserRoundTripKeepsKeyOrder() throws {
     let text = #"{"z": 1, "a": {"y": [1, -2, 3.5e2, "\u00e9"], "b": null}, "m": false}"#
-    #expect(JSONWriter.pythonDefault.string(try JSONParser.parse(text)) == #"{"z": 1, "a": {"y": [1, -2, 350.0, "\u00e9"], "b": null}, "m": false}"#)
+    #expect(
+      JSONWriter.pythonDefault.string(try JSONParser.parse(text))
+        == #"{"z": 1, "a": {"y": [1, -2, 350.0, "\u00e9"], "b": null}, "m": false}"#)
   }
 
   @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"\\x\"", "01", "{\"a\":1}}"])

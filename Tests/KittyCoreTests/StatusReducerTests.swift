@@ -70,7 +70,8 @@ import Testing
     let snap = try Self.reduce([
       Self.row(
         "01A", "WP01", "in_review", "approved", at: "01.000000",
-        extra: #", "review_result": {"feedback_path": "f.md", "reference": "r1", "reviewer": "rev", "verdict": "approved"}"#),
+        extra:
+          #", "review_result": {"feedback_path": "f.md", "reference": "r1", "reviewer": "rev", "verdict": "approved"}"#),
       Self.row("01B", "WP01", "approved", "done", at: "02.000000"),
     ])
     #expect(snap.workPackages["WP01"]?.slots["review_result"]?["feedback_path"] == "f.md")
@@ -112,9 +113,11 @@ import Testing
   @Test func annotationsFoldAfterTransitions() throws {
     let snap = try Self.reduce([
       Self.note("01M00000000000000000000003", "WP01", at: "03.000000", #"{"note": "second"}"#),
-      Self.note("01M00000000000000000000001", "WP01", at: "01.000000", #"{"note": "first", "subtasks": {"T1": "done"}}"#),
+      Self.note(
+        "01M00000000000000000000001", "WP01", at: "01.000000", #"{"note": "first", "subtasks": {"T1": "done"}}"#),
       Self.row("01Z", "WP01", "planned", "claimed", at: "09.000000"),
-      Self.note("01M00000000000000000000004", "WP01", at: "04.000000", #"{"subtasks": {"T2": "planned"}, "agent": ""}"#),
+      Self.note(
+        "01M00000000000000000000004", "WP01", at: "04.000000", #"{"subtasks": {"T2": "planned"}, "agent": ""}"#),
       Self.note("01M00000000000000000000005", "WP02", at: "05.000000", #"{"release_runtime_claim": true}"#),
     ])
     let wp1 = try #require(snap.workPackages["WP01"])
@@ -153,11 +156,18 @@ import Testing
     (#"{"kind": "other"}"#, "Unknown event kind 'other' on line 1"),
     (#"[1, 2]"#, "Invalid event structure on line 1: expected JSON object"),
     (#"{"event_id": "01A"}"#, "Invalid event structure on line 1: 'wp_id'"),
-    (#"{"actor": "a", "at": "x", "event_id": "1", "execution_mode": "w", "force": false, "from_lane": "doing", "to_lane": "planned", "wp_id": "WP01"}"#,
-     "Invalid event structure on line 1: 'doing' is not a valid Lane"),
-    (#"{"kind": "annotation", "event_id": "bad", "wp_id": "WP01", "at": "x", "actor": "a", "delta": {}}"#,
-     "Invalid event structure on line 1: InnerStateChanged.event_id is not a valid ULID: 'bad'"),
-    (#"{"a": 1,}"#, "Invalid JSON on line 1: Expecting property name enclosed in double quotes: line 1 column 9 (char 8)"),
+    (
+      #"{"actor": "a", "at": "x", "event_id": "1", "execution_mode": "w", "force": false, "from_lane": "doing", "to_lane": "planned", "wp_id": "WP01"}"#,
+      "Invalid event structure on line 1: 'doing' is not a valid Lane"
+    ),
+    (
+      #"{"kind": "annotation", "event_id": "bad", "wp_id": "WP01", "at": "x", "actor": "a", "delta": {}}"#,
+      "Invalid event structure on line 1: InnerStateChanged.event_id is not a valid ULID: 'bad'"
+    ),
+    (
+      #"{"a": 1,}"#,
+      "Invalid JSON on line 1: Expecting property name enclosed in double quotes: line 1 column 9 (char 8)"
+    ),
     (#"{"a": 1} x"#, "Invalid JSON on line 1: Extra data: line 1 column 10 (char 9)"),
   ])
   func invalidRowsAreRefusedWithSpecKittysMessage(line: String, message: String) {

@@ -51,7 +51,8 @@ import Testing
   @Test func ambiguousHumanSlug() throws {
     let out = try call(["mission-state", "--mission", "demo-feature"]) { repo in
       try TestSupport.git(["mv", "kitty-specs/\(Self.slug)", "kitty-specs/tmp"], in: repo)
-      try FileManager.default.copyItem(atPath: "\(repo)/kitty-specs/tmp", toPath: "\(repo)/kitty-specs/demo-feature-01M80000")
+      try FileManager.default.copyItem(
+        atPath: "\(repo)/kitty-specs/tmp", toPath: "\(repo)/kitty-specs/demo-feature-01M80000")
       try TestSupport.git(["mv", "kitty-specs/tmp", "kitty-specs/\(Self.slug)"], in: repo)
     }
     #expect(out.code == "MISSION_NOT_FOUND")
@@ -180,6 +181,8 @@ import Testing
       try handle.close()
     }
     #expect(out.code == "MISSION_NOT_READY")
-    #expect(out.message.contains("Invalid JSON on line \(lineNumber): Unterminated string starting at: line 1 column 11 (char 10)"))
+    #expect(
+      out.message.contains(
+        "Invalid JSON on line \(lineNumber): Unterminated string starting at: line 1 column 11 (char 10)"))
   }
 }

@@ -16,7 +16,9 @@ import Testing
     var count = 0
     for i in 0..<165_000 {
       let id = String(format: "01M9%022d", i)
-      block += #"{"actor": "bulk", "at": "2026-11-22T00:00:00.000000+00:00", "delta": {"note": "bulk note number \#(i) padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding"}, "event_id": "\#(id)", "kind": "annotation", "wp_id": "WP01"}"# + "\n"
+      block +=
+        #"{"actor": "bulk", "at": "2026-11-22T00:00:00.000000+00:00", "delta": {"note": "bulk note number \#(i) padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding"}, "event_id": "\#(id)", "kind": "annotation", "wp_id": "WP01"}"#
+        + "\n"
       count += 1
       if count % 5000 == 0 {
         handle.write(Data(block.utf8))

@@ -31,7 +31,11 @@ public struct Transcript {
       }
       if line.hasPrefix("```") {
         inFence.toggle()
-        if inFence { command = nil; lines = []; inStderr = false }
+        if inFence {
+          command = nil
+          lines = []
+          inStderr = false
+        }
         continue
       }
       guard inFence else { continue }
@@ -39,7 +43,10 @@ public struct Transcript {
         command = String(line.dropFirst(2))
         continue
       }
-      if line == "--- stderr ---" { inStderr = true; continue }
+      if line == "--- stderr ---" {
+        inStderr = true
+        continue
+      }
       if line.hasPrefix("[exit="), let command {
         let code = line.dropFirst(6).prefix { $0.isNumber }
         blocks.append(Block(heading: heading, command: command, stdoutLines: lines, exitCode: Int32(code)))

@@ -61,11 +61,21 @@ public struct JSONParser: ~Copyable {
     case UInt8(ascii: "{"): return .object(try parseObject())
     case UInt8(ascii: "["): return try parseArray()
     case UInt8(ascii: "\""): return .string(try parseString())
-    case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-    case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-    case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-    case UInt8(ascii: "N"): try expectLiteral("NaN"); return .double(.nan)
-    case UInt8(ascii: "I"): try expectLiteral("Infinity"); return .double(.infinity)
+    case UInt8(ascii: "t"):
+      try expectLiteral("true")
+      return .bool(true)
+    case UInt8(ascii: "f"):
+      try expectLiteral("false")
+      return .bool(false)
+    case UInt8(ascii: "n"):
+      try expectLiteral("null")
+      return .null
+    case UInt8(ascii: "N"):
+      try expectLiteral("NaN")
+      return .double(.nan)
+    case UInt8(ascii: "I"):
+      try expectLiteral("Infinity")
+      return .double(.infinity)
     default: return try parseNumber()
     }
   }
@@ -305,8 +315,14 @@ public struct JSONParser: ~Copyable {
         try skipValue()
         skipWhitespace()
         guard position < end else { throw error("Expecting ',' delimiter") }
-        if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-        if bytes[position] == UInt8(ascii: "}") { position += 1; return }
+        if bytes[position] == UInt8(ascii: ",") {
+          position += 1
+          continue
+        }
+        if bytes[position] == UInt8(ascii: "}") {
+          position += 1
+          return
+        }
         throw error("Expecting ',' delimiter")
       }
     case UInt8(ascii: "["):
@@ -323,8 +339,14 @@ public struct JSONParser: ~Copyable {
         try skipValue()
         skipWhitespace()
         guard position < end else { throw error("Expecting ',' delimiter") }
-        if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-        if bytes[position] == UInt8(ascii: "]") { position += 1; return }
+        if bytes[position] == UInt8(ascii: ",") {
+          position += 1
+          continue
+        }
+        if bytes[position] == UInt8(ascii: "]") {
+          position += 1
+          return
+        }
         throw error("Expecting ',' delimiter")
       }
     default:
@@ -339,7 +361,9 @@ public struct JSONParser: ~Copyable {
     while position < end {
       let byte = bytes[position]
       if byte == UInt8(ascii: "\"") {
-        if sawHighByte, String(validating: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<position]), as: UTF8.self) == nil {
+        if sawHighByte,
+          String(validating: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<position]), as: UTF8.self) == nil
+        {
           throw JSONParseError(message: "Invalid UTF-8 in string", offset: start + 1)
         }
         position += 1

@@ -56,7 +56,9 @@ public struct Mission: Sendable {
     if topology.hasCoordinationBranch {
       let coord = "\(repoRoot)/.worktrees/\(slug)-coord/\(MissionPaths.specsDirectory)/\(slug)"
       var isDirectory: ObjCBool = false
-      if FileManager.default.fileExists(atPath: coord, isDirectory: &isDirectory), isDirectory.boolValue { return coord }
+      if FileManager.default.fileExists(atPath: coord, isDirectory: &isDirectory), isDirectory.boolValue {
+        return coord
+      }
     }
     return directory
   }
@@ -140,7 +142,8 @@ public enum MissionError: Error, Sendable, Equatable, CustomStringConvertible, L
     case .unsafeHandle(_, let problem): return problem
     case .notFound(let handle): return "Mission '\(handle)' not found in kitty-specs/"
     case .ambiguous(let handle, let candidates):
-      return "Mission handle '\(handle)' is ambiguous: it matches \(candidates.joined(separator: ", ")). Use the full slug"
+      return
+        "Mission handle '\(handle)' is ambiguous: it matches \(candidates.joined(separator: ", ")). Use the full slug"
     case .corruptFile(_, let detail): return detail
     case .corruptEventLog(let path, let error):
       return "\((path as NSString).lastPathComponent) is unreadable: \(error)"

@@ -153,7 +153,9 @@ extension WorkPackage {
         case .int(let i): result.append(String(i))
         case .object(let o):
           // Subtasks may be written as mappings with an id.
-          if let id = (o["id"] ?? o["subtask_id"])?.stringValue { result.append(id) } else {
+          if let id = (o["id"] ?? o["subtask_id"])?.stringValue {
+            result.append(id)
+          } else {
             throw .invalidField(file: file, field: field, detail: "has an entry that is not a string")
           }
         default: throw .invalidField(file: file, field: field, detail: "has an entry that is not a string")

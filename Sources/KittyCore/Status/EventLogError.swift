@@ -14,7 +14,8 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
     case .notAnObject(let line): return "Invalid event structure on line \(line): expected JSON object"
     case .invalidStructure(let line, let detail): return "Invalid event structure on line \(line): \(detail)"
     case .unknownKind(let line, let kind): return "Unknown event kind '\(kind)' on line \(line)"
-    case .unknownLane(let line, let lane): return "Invalid event structure on line \(line): '\(lane)' is not a valid Lane"
+    case .unknownLane(let line, let lane):
+      return "Invalid event structure on line \(line): '\(lane)' is not a valid Lane"
     case .notUTF8(let line): return "Line \(line) of the event log is not valid UTF-8"
     case .unreadable(let path, let detail): return "Cannot read \(path): \(detail)"
     }

@@ -41,4 +41,3 @@ public enum Lane: String, CaseIterable, Sendable, Codable {
 
   public var isDisplay: Bool { Lane.display.contains(self) }
 }
-

@@ -158,7 +158,8 @@ public enum StatusReducer {
       if fields.allSatisfy(\.isEmpty) {
         state.slots["review"] = .null
       } else {
-        state.slots["review"] = .object(JSONObject(zip(["at", "actor", "wp_id", "reason"], fields.map { .string($0) }).map { ($0, $1) }))
+        state.slots["review"] = .object(
+          JSONObject(zip(["at", "actor", "wp_id", "reason"], fields.map { .string($0) }).map { ($0, $1) }))
       }
     }
   }

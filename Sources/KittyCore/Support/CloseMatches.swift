@@ -1,9 +1,10 @@
 /// Python's `difflib.get_close_matches` (n=3, cutoff=0.6), which click uses for "did you mean" hints.
 public enum CloseMatches {
   /// Candidates scoring at least `cutoff`, best first (ties: the larger string first, as Python's heap does).
-  public static func find(_ word: String, in possibilities: [String], count: Int = 3, cutoff: Double = 0.6,
-    ordered: Bool = true) -> [String]
-  {
+  public static func find(
+    _ word: String, in possibilities: [String], count: Int = 3, cutoff: Double = 0.6,
+    ordered: Bool = true
+  ) -> [String] {
     let target = Array(word.unicodeScalars)
     var scored: [(Double, String)] = []
     for candidate in possibilities {

@@ -2,7 +2,10 @@ import KittyCore
 
 /// One option of an orchestrator-api verb, as spec-kitty's click/typer declares it.
 public struct OptionSpec: Sendable {
-  public enum Kind: Sendable { case value, flag, flagPair(negative: String) }
+  public enum Kind: Sendable {
+    case value, flag
+    case flagPair(negative: String)
+  }
   public let name: String
   public let kind: Kind
   public let required: Bool
@@ -68,7 +71,9 @@ public enum VerbArgumentParser {
         }
         continue
       }
-      if let spec = specs.first(where: { if case .flagPair(let negative) = $0.kind { return negative == name } else { return false } }) {
+      if let spec = specs.first(where: {
+        if case .flagPair(let negative) = $0.kind { return negative == name } else { return false }
+      }) {
         result.flags[spec.name] = false
         continue
       }
