@@ -20,11 +20,12 @@ let package = Package(
     .target(name: "CKittyShims", dependencies: ["CLibgit2"]),
     .target(name: "KittyGit", dependencies: ["CLibgit2", "CKittyShims"]),
     .target(name: "KittyCore", dependencies: ["Yams"]),
-    .target(name: "KittyHost", dependencies: ["KittyCore", "KittyGit"]),
+    .target(name: "KittyWorkspaces", dependencies: ["KittyCore", "KittyGit"]),
+    .target(name: "KittyHost", dependencies: ["KittyCore", "KittyGit", "KittyWorkspaces"]),
     .target(
       name: "KittyCLI",
       dependencies: [
-        "KittyHost", "KittyCore", "KittyGit",
+        "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -33,6 +34,8 @@ let package = Package(
     .testTarget(name: "KittyGitTests", dependencies: ["KittyGit", "KittyTestSupport"]),
     .testTarget(name: "KittyCoreTests", dependencies: ["KittyCore", "KittyTestSupport"]),
     .testTarget(name: "KittyHostTests", dependencies: ["KittyHost", "KittyCore", "KittyGit", "KittyTestSupport"]),
+    .testTarget(
+      name: "KittyWorkspacesTests", dependencies: ["KittyWorkspaces", "KittyGit", "KittyCore", "KittyTestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["KittyCore", "KittyTestSupport"]),
   ]
 )

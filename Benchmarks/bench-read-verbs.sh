@@ -73,7 +73,8 @@ mission_slug() {
   basename "${dirs[0]}"
 }
 
-ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.0f}x")' "$1" "$2"; }
+# ratio A B [decimals]: "A/B" formatted as e.g. 153x or 3.7x.
+ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.{int(sys.argv[3])}f}x")' "$1" "$2" "${3:-0}"; }
 le() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
 
 # ---------------------------------------------------------------- fixture
@@ -86,11 +87,12 @@ if [ -f "$BUNDLE" ]; then
     echo "   spec-kitty: $SK ($SK_RUNS runs per verb)"
   else
     echo "   spec-kitty: not found (no $SK_VENV/bin/spec-kitty, none on PATH): baseline column skipped."
-    echo "   Install it with: $REPO/../shared/tools/spec-kitty-env.sh $SK_VENV"
+    echo "   Install it with: $(cd "$REPO/.." && pwd)/shared/tools/spec-kitty-env.sh $SK_VENV"
   fi
   for verb in "${VERBS[@]}"; do
-    read -r gk _ _ _ < <("${MEASURE[@]}" --runs "$RUNS" --cwd "$WORK/fixture" --envelope -- \
+    out=$("${MEASURE[@]}" --runs "$RUNS" --cwd "$WORK/fixture" --envelope -- \
       "$BIN" orchestrator-api "$verb" --mission "$SLUG")
+    read -r gk _ _ _ <<<"$out"
     sk=skipped
     rat=-
     if [ -n "$SK" ]; then
@@ -135,14 +137,15 @@ echo "   (spec-kitty 3.2.7 cannot read it: it takes WP ids from exactly two file
 echo "    WP0001-*.md fails with 'WP ID mismatch: filename WP00'; no baseline on this mission)"
 PEAK_KB=0
 for verb in "${VERBS[@]}"; do
-  read -r gk _ _ rss < <("${MEASURE[@]}" --runs "$GEN_RUNS" --cwd "$GEN" --envelope -- \
+  out=$("${MEASURE[@]}" --runs "$GEN_RUNS" --cwd "$GEN" --envelope -- \
     "$BIN" orchestrator-api "$verb" --mission "$GSLUG")
+  read -r gk _ _ rss <<<"$out"
   [ "$rss" -gt "$PEAK_KB" ] && PEAK_KB=$rss
   ROWS+=("$verb|generated|$gk|n/a|-")
   if le "$gk" "$TARGET_GEN_MS"; then
     VERDICTS+=("PASS $verb median ${gk} ms on the ${GEN_WPS}-WP mission (target <= ${TARGET_GEN_MS} ms)")
   else
-    VERDICTS+=("WARN $verb median ${gk} ms on the ${GEN_WPS}-WP mission (target <= ${TARGET_GEN_MS} ms; $(ratio "$gk" "$TARGET_GEN_MS") over)")
+    VERDICTS+=("WARN $verb median ${gk} ms on the ${GEN_WPS}-WP mission (target <= ${TARGET_GEN_MS} ms: $(ratio "$gk" "$TARGET_GEN_MS" 1) the target)")
   fi
 done
 PEAK_MB=$(python3 -c 'import sys; print(f"{int(sys.argv[1]) / 1024:.1f}")' "$PEAK_KB")

@@ -1,0 +1,190 @@
+import Foundation
+import KittyCore
+import KittyGit
+
+/// Creates, reuses, validates, repairs and removes lane worktrees, transactionally and without ever
+/// writing to a protected branch.
+public struct WorktreeManager: Sendable {
+  public let context: RepositoryContext
+
+  public init(context: RepositoryContext) {
+    self.context = context
+  }
+
+  // MARK: create or reuse
+
+  /// Returns the lane's worktree, creating the mission branch, lane branch and worktree as needed and merging
+  /// `spec.merges` into the lane. On any failure everything this call did is undone.
+  public func ensureLaneWorktree(_ spec: LaneWorktreeSpec) throws -> LaneWorktreeResult {
+    try context.withWorktreeLock { try ensureLocked(spec) }
+  }
+
+  private func ensureLocked(_ spec: LaneWorktreeSpec) throws -> LaneWorktreeResult {
+    guard context.isManagedPath(spec.path) else {
+      throw WorkspaceError.outsideWorktreesDirectory(path: spec.path, root: context.root)
+    }
+    try context.refuseProtected(spec.missionBranch)
+    try context.refuseProtected(spec.laneBranch)
+    let repo = try context.open()
+    if let existing = try registeredWorktree(at: spec.path, in: repo) {
+      return try reuse(existing, spec: spec, repo: repo)
+    }
+    if FileManager.default.fileExists(atPath: spec.path) { throw WorkspaceError.pathExists(path: spec.path) }
+    return try create(spec, repo: repo)
+  }
+
+  private func create(_ spec: LaneWorktreeSpec, repo: Repository) throws -> LaneWorktreeResult {
+    let undo = Undo()
+    do {
+      let targetTip = try tip(of: spec.targetBranch, repo: repo)
+      // Mission branch from the target's tip on first use.
+      let missionTip: OID
+      if let existing = try repo.branchTip(spec.missionBranch) {
+        missionTip = existing
+      } else {
+        try repo.createBranch(spec.missionBranch, at: targetTip, message: "git-kitty: mission branch from \(spec.targetBranch)")
+        missionTip = targetTip
+        undo.register("mission branch") { [targetTip] in try? repo.deleteBranch(spec.missionBranch, expected: targetTip) }
+      }
+      // Lane branch from the mission branch (an existing lane branch is reused when nobody has it checked out).
+      let laneStart: OID
+      if let existing = try repo.branchTip(spec.laneBranch) {
+        if try repo.isBranchCheckedOut(spec.laneBranch) {
+          throw WorkspaceError.branchCheckedOutElsewhere(branch: spec.laneBranch, path: nil)
+        }
+        laneStart = existing
+      } else {
+        try repo.createBranch(spec.laneBranch, at: missionTip, message: "git-kitty: lane branch from \(spec.missionBranch)")
+        laneStart = missionTip
+        undo.register("lane branch") { [missionTip] in try? repo.deleteBranch(spec.laneBranch, expected: missionTip) }
+      }
+      let (laneTip, merged) = try mergeSources(spec, into: laneStart, repo: repo)
+      if laneTip != laneStart {
+        try moveBranch(spec.laneBranch, from: laneStart, to: laneTip, repo: repo)
+        undo.register("lane merges") { [laneStart, laneTip] in
+          try? repo.updateReference(
+            Branch.fullName(spec.laneBranch), from: laneTip, to: laneStart, message: "git-kitty: undo lane merges")
+        }
+      }
+      try addWorktree(spec, repo: repo, undo: undo)
+      undo.commit()
+      return LaneWorktreeResult(path: spec.path, branch: spec.laneBranch, created: true, merged: merged, head: laneTip.hex)
+    } catch {
+      undo.rollBack()
+      throw error
+    }
+  }
+
+  /// Adds the worktree; if libgit2 fails half-way, its admin directory and work directory are removed.
+  private func addWorktree(_ spec: LaneWorktreeSpec, repo: Repository, undo: Undo) throws {
+    let fm = FileManager.default
+    if !fm.fileExists(atPath: context.worktreesDirectory) {
+      do {
+        try fm.createDirectory(atPath: context.worktreesDirectory, withIntermediateDirectories: false)
+      } catch {
+        throw WorkspaceError.io("cannot create \(context.worktreesDirectory): \(error.localizedDescription)")
+      }
+      undo.register(".worktrees") { try? fm.removeItem(atPath: context.worktreesDirectory) }
+    }
+    let admin = repo.worktreeAdminDirectory(named: spec.name)
+    if fm.fileExists(atPath: admin) {
+      throw WorkspaceError.broken(
+        path: spec.path, problems: ["a stale admin directory \(admin) exists; run git kitty worktree repair"])
+    }
+    let path = spec.path
+    do {
+      try repo.addWorktree(name: spec.name, path: spec.path, branch: spec.laneBranch)
+    } catch {
+      Self.removeLeftovers(admin: admin, path: path)
+      throw WorkspaceError.git(error, during: "creating worktree \(spec.path)")
+    }
+    undo.register("worktree") { Self.removeLeftovers(admin: admin, path: path) }
+  }
+
+  private func reuse(_ worktree: WorktreeInfo, spec: LaneWorktreeSpec, repo: Repository) throws -> LaneWorktreeResult {
+    let report = WorktreeValidator(context: context).check(worktree, repo: repo)
+    if !report.problems.isEmpty { throw WorkspaceError.broken(path: spec.path, problems: report.problems) }
+    let expectedRef = Branch.fullName(spec.laneBranch)
+    guard repo.worktreeHeadReference(named: worktree.name) == expectedRef else {
+      throw WorkspaceError.broken(
+        path: spec.path,
+        problems: ["it has \(repo.worktreeHeadReference(named: worktree.name) ?? "a detached HEAD") checked out, not \(expectedRef)"])
+    }
+    let checkout: Repository
+    do {
+      checkout = try repo.openWorktree(named: worktree.name)
+    } catch {
+      throw WorkspaceError.git(error, during: "opening worktree \(spec.path)")
+    }
+    let dirty = try checkout.status().map(\.path)
+    if !dirty.isEmpty { throw WorkspaceError.dirty(laneID: spec.laneID, path: spec.path, paths: dirty) }
+    guard let laneStart = try repo.branchTip(spec.laneBranch) else { throw WorkspaceError.notFound(spec.laneBranch) }
+    let (laneTip, merged) = try mergeSources(spec, into: laneStart, repo: repo)
+    if laneTip != laneStart {
+      // Files first (safe: the checkout is clean), then the branch; put the files back if the branch moved.
+      try checkout.checkoutTree(try repo.commit(laneTip).tree)
+      do {
+        try moveBranch(spec.laneBranch, from: laneStart, to: laneTip, repo: repo)
+      } catch {
+        try? checkout.checkoutTree(try repo.commit(laneStart).tree)
+        throw error
+      }
+    }
+    return LaneWorktreeResult(path: spec.path, branch: spec.laneBranch, created: false, merged: merged, head: laneTip.hex)
+  }
+
+  // MARK: helpers
+
+  static func removeLeftovers(admin: String, path: String) {
+    try? FileManager.default.removeItem(atPath: admin)
+    try? FileManager.default.removeItem(atPath: path)
+  }
+
+  func tip(of branch: String, repo: Repository) throws -> OID {
+    if let local = try repo.branchTip(branch) { return local }
+    if let remote = try repo.remoteBranchTip(branch) { return remote }
+    throw WorkspaceError.missingTargetBranch(branch: branch)
+  }
+
+  /// Merges each source into `start` in memory; returns the new tip and the labels that changed it.
+  func mergeSources(_ spec: LaneWorktreeSpec, into start: OID, repo: Repository) throws -> (OID, [String]) {
+    var tip = start
+    var merged: [String] = []
+    for source in spec.merges {
+      let theirs: OID
+      do {
+        theirs = try repo.resolve(source.revision)
+      } catch {
+        throw WorkspaceError.notFound("\(source.label) (\(source.revision))")
+      }
+      switch try repo.mergeInMemory(ours: tip, theirs: theirs) {
+      case .upToDate:
+        continue
+      case .fastForward(let next):
+        tip = next
+      case .merged(let tree):
+        tip = try repo.createCommit(
+          tree: tree, parents: [tip, theirs], message: "Merge \(source.label) into \(spec.laneID)\n")
+      case .conflict(let paths):
+        throw WorkspaceError.mergeConflict(laneID: spec.laneID, merging: source.label, paths: paths)
+      }
+      merged.append(source.label)
+    }
+    return (tip, merged)
+  }
+
+  func moveBranch(_ branch: String, from old: OID, to new: OID, repo: Repository) throws {
+    try context.refuseProtected(branch)
+    do {
+      try repo.updateReference(Branch.fullName(branch), from: old, to: new, message: "git-kitty: update \(branch)")
+    } catch {
+      if error.isModified { throw WorkspaceError.concurrentUpdate(branch: branch) }
+      throw WorkspaceError.git(error, during: "updating \(branch)")
+    }
+  }
+
+  func registeredWorktree(at path: String, in repo: Repository) throws -> WorktreeInfo? {
+    let wanted = (path as NSString).standardizingPath
+    return try repo.worktrees().first { ($0.path as NSString).standardizingPath == wanted }
+  }
+}
