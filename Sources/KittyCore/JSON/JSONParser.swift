@@ -162,19 +162,18 @@ public struct JSONParser: ~Copyable {
   mutating func parseString() throws -> String {
     position += 1
     let start = position
+    var sawHighByte = false
     // Fast path: no escapes.
     while position < end {
       let byte = bytes[position]
       if byte == UInt8(ascii: "\"") {
         let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
         position += 1
-        guard let text = String(validating: slice, as: UTF8.self) else {
-          throw JSONParseError(message: "Invalid UTF-8 in string", offset: start)
-        }
-        return text
+        return try JSONParser.makeString(slice, checked: sawHighByte, offset: start)
       }
       if byte == UInt8(ascii: "\\") { break }
       if byte < 0x20 { throw error("Invalid control character at") }
+      if byte >= 0x80 { sawHighByte = true }
       position += 1
     }
     var scratch = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<position]))
@@ -182,10 +181,7 @@ public struct JSONParser: ~Copyable {
       let byte = bytes[position]
       if byte == UInt8(ascii: "\"") {
         position += 1
-        guard let text = String(validating: scratch, as: UTF8.self) else {
-          throw JSONParseError(message: "Invalid UTF-8 in string", offset: start)
-        }
-        return text
+        return try scratch.withUnsafeBufferPointer { try JSONParser.makeString($0, checked: true, offset: start) }
       }
       if byte < 0x20 { throw error("Invalid control character at") }
       if byte != UInt8(ascii: "\\") {
@@ -228,6 +224,16 @@ public struct JSONParser: ~Copyable {
       }
     }
     throw JSONParseError(message: "Unterminated string starting at", offset: start - 1)
+  }
+
+  /// Builds a String from UTF-8 bytes; pure ASCII skips validation, other text must round-trip exactly.
+  @inline(__always)
+  static func makeString(_ bytes: UnsafeBufferPointer<UInt8>, checked: Bool, offset: Int) throws -> String {
+    let text = String(decoding: bytes, as: UTF8.self)
+    if checked, !text.utf8.elementsEqual(bytes) {
+      throw JSONParseError(message: "Invalid UTF-8 in string", offset: offset)
+    }
+    return text
   }
 
   mutating func parseHex4() throws -> UInt32 {
@@ -361,10 +367,9 @@ public struct JSONParser: ~Copyable {
     while position < end {
       let byte = bytes[position]
       if byte == UInt8(ascii: "\"") {
-        if sawHighByte,
-          String(validating: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<position]), as: UTF8.self) == nil
-        {
-          throw JSONParseError(message: "Invalid UTF-8 in string", offset: start + 1)
+        if sawHighByte {
+          _ = try JSONParser.makeString(
+            UnsafeBufferPointer(rebasing: bytes[(start + 1)..<position]), checked: true, offset: start + 1)
         }
         position += 1
         return

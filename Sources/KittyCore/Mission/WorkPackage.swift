@@ -78,17 +78,35 @@ extension WorkPackage {
     return "WP" + digits
   }
 
-  /// Splits `---\n<yaml>\n---\n<body>`; nil when the file has no frontmatter block.
+  /// Splits `---\n<yaml>\n---\n<body>` (a leading BOM is ignored); nil when the file has no frontmatter block.
   static func splitFrontmatter(_ text: String) -> (yaml: String, body: String)? {
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
-    guard let first = lines.first, first.trimmingCharacters(in: .whitespaces) == "---" else { return nil }
-    lines = lines.dropFirst()
-    guard let close = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "---" }) else {
-      return nil
+    var utf8 = Substring(text).utf8
+    if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { utf8 = utf8.dropFirst(3) }
+    // The opening line must be `---` (trailing spaces allowed).
+    guard let firstNewline = utf8.firstIndex(of: 0x0A),
+      isDelimiter(utf8[utf8.startIndex..<firstNewline])
+    else { return nil }
+    var lineStart = utf8.index(after: firstNewline)
+    let yamlStart = lineStart
+    while lineStart < utf8.endIndex {
+      let lineEnd = utf8[lineStart...].firstIndex(of: 0x0A) ?? utf8.endIndex
+      if isDelimiter(utf8[lineStart..<lineEnd]) {
+        let yaml = String(Substring(utf8[yamlStart..<lineStart]))
+        let bodyStart = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : lineEnd
+        return (String(yaml.dropLast()), String(Substring(utf8[bodyStart...])))
+      }
+      guard lineEnd < utf8.endIndex else { break }
+      lineStart = utf8.index(after: lineEnd)
     }
-    let yaml = lines[lines.startIndex..<close].joined(separator: "\n")
-    let body = lines[(close + 1)...].joined(separator: "\n")
-    return (yaml, body)
+    return nil
+  }
+
+  /// A `---` line, allowing surrounding spaces and a carriage return.
+  private static func isDelimiter(_ line: Substring.UTF8View.SubSequence) -> Bool {
+    var bytes = line[...]
+    while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+    while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0D { bytes = bytes.dropLast() }
+    return bytes.elementsEqual([0x2D, 0x2D, 0x2D])
   }
 
   /// Reads and validates one prompt file.

@@ -15,7 +15,7 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
     case .invalidStructure(let line, let detail): return "Invalid event structure on line \(line): \(detail)"
     case .unknownKind(let line, let kind): return "Unknown event kind '\(kind)' on line \(line)"
     case .unknownLane(let line, let lane):
-      return "Invalid event structure on line \(line): '\(lane)' is not a valid Lane"
+      return "Invalid event structure on line \(line): \(lane) is not a valid Lane"
     case .notUTF8(let line): return "Line \(line) of the event log is not valid UTF-8"
     case .unreadable(let path, let detail): return "Cannot read \(path): \(detail)"
     }

@@ -7,28 +7,16 @@ import Foundation
 public enum EventLogReader {
   public static let fileName = "status.events.jsonl"
 
-  /// Reads the stream; a missing file is an empty stream.
-  public static func read(path: String) throws(EventLogError) -> EventStream {
-    var stream = EventStream()
-    try forEachLine(path: path) { (bytes, start, end, lineNumber) throws(EventLogError) in
-      switch try parseRow(bytes: bytes, start: start, end: end, line: lineNumber) {
-      case .transition(let event)?: stream.transitions.append(event)
-      case .annotation(let annotation)?: stream.annotations.append(annotation)
-      case nil: break
-      }
-    }
-    return stream
-  }
-
   /// Parses a log held in memory (tests, merge driver).
   public static func read(text: String) throws(EventLogError) -> EventStream {
     var stream = EventStream()
+    var interner = Interner()
     var copy = text
     var failure: EventLogError?
     copy.withUTF8 { buffer in
       do throws(EventLogError) {
         try forEachLine(in: buffer, firstLine: 1) { (bytes, start, end, lineNumber) throws(EventLogError) in
-          switch try parseRow(bytes: bytes, start: start, end: end, line: lineNumber) {
+          switch try parseRow(bytes: bytes, start: start, end: end, line: lineNumber, interner: &interner) {
           case .transition(let event)?: stream.transitions.append(event)
           case .annotation(let annotation)?: stream.annotations.append(annotation)
           case nil: break
@@ -49,75 +37,6 @@ public enum EventLogReader {
 
   typealias LineHandler = (UnsafeBufferPointer<UInt8>, Int, Int, Int) throws(EventLogError) -> Void
 
-  /// Streams the file in 1 MiB chunks, calling `handle` with each non-blank line's byte range.
-  static func forEachLine(path: String, _ handle: LineHandler) throws(EventLogError) {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 {
-      if errno == ENOENT { return }
-      throw .unreadable(path: path, detail: String(cString: strerror(errno)))
-    }
-    defer { close(fd) }
-    let chunk = 1 << 20
-    var buffer = [UInt8](repeating: 0, count: chunk)
-    var filled = 0
-    var scanned = 0  // bytes of the current partial line already searched for a newline
-    var lineNumber = 1
-    while true {
-      if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
-      let got = buffer.withUnsafeMutableBytes { raw in
-        Foundation.read(fd, raw.baseAddress! + filled, raw.count - filled)
-      }
-      if got < 0 {
-        if errno == EINTR { continue }
-        throw .unreadable(path: path, detail: String(cString: strerror(errno)))
-      }
-      let atEOF = got == 0
-      filled += got
-      // Process every complete line; keep the tail for the next read.
-      var consumed = 0
-      var failure: EventLogError?
-      buffer.withUnsafeBufferPointer { bytes in
-        var lineStart = 0
-        var index = scanned
-        while index < filled {
-          if bytes[index] == 0x0A {
-            do throws(EventLogError) {
-              try handleLine(bytes, lineStart, index, lineNumber, handle)
-            } catch {
-              failure = error
-              return
-            }
-            lineNumber += 1
-            lineStart = index + 1
-          }
-          index += 1
-        }
-        if atEOF && lineStart < filled {
-          do throws(EventLogError) {
-            try handleLine(bytes, lineStart, filled, lineNumber, handle)
-          } catch {
-            failure = error
-            return
-          }
-          lineStart = filled
-        }
-        consumed = lineStart
-      }
-      if let failure { throw failure }
-      if atEOF { return }
-      if consumed > 0 {
-        buffer.withUnsafeMutableBufferPointer { b in
-          let remaining = filled - consumed
-          if remaining > 0 {
-            _ = memmove(b.baseAddress!, b.baseAddress! + consumed, remaining)
-          }
-        }
-        filled -= consumed
-      }
-      scanned = filled
-    }
-  }
-
   static func forEachLine(in bytes: UnsafeBufferPointer<UInt8>, firstLine: Int, _ handle: LineHandler)
     throws(EventLogError)
   {
@@ -132,7 +51,7 @@ public enum EventLogReader {
   }
 
   /// Trims whitespace (Python's `str.strip()` for ASCII) and skips blank lines.
-  private static func handleLine(
+  static func handleLine(
     _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ line: Int, _ handle: LineHandler
   ) throws(EventLogError) {
     var s = start
@@ -147,33 +66,101 @@ public enum EventLogReader {
     b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0B || b == 0x0C || b == 0x0A
   }
 
-  /// The top-level fields the fold reads; everything else is syntax-checked and skipped.
-  private struct Fields {
-    var eventID: JSONValue?
-    var wpID: JSONValue?
-    var fromLane: JSONValue?
-    var toLane: JSONValue?
-    var at: JSONValue?
-    var actor: JSONValue?
-    var force: JSONValue?
-    var executionMode: JSONValue?
-    var reason: JSONValue?
-    var reasonSource: JSONValue?
-    var reviewRef: JSONValue?
-    var reviewResult: JSONValue?
-    var missionSlug: JSONValue?
-    var featureSlug: JSONValue?
-    var kind: JSONValue?
-    var delta: JSONValue?
-    var eventName: JSONValue?
-    var type: JSONValue?
-    var hasEventType = false
-    var policyRange: Range<Int>?
+  /// A top-level value located in the line: its byte range and what kind of JSON value it is.
+  struct Raw {
+    enum Kind { case string, null, other }
+    var range: Range<Int>
+    var kind: Kind
+    /// A string without escapes and with ASCII only can be sliced directly.
+    var plain: Bool
   }
 
-  static func parseRow(bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, line: Int) throws(EventLogError)
-    -> Row?
-  {
+  /// The top-level fields the fold reads, as ranges; everything else is syntax-checked and skipped.
+  struct Fields {
+    var eventID: Raw?
+    var wpID: Raw?
+    var fromLane: Raw?
+    var toLane: Raw?
+    var at: Raw?
+    var actor: Raw?
+    var force: Raw?
+    var executionMode: Raw?
+    var reason: Raw?
+    var reasonSource: Raw?
+    var reviewRef: Raw?
+    var reviewResult: Raw?
+    var missionSlug: Raw?
+    var featureSlug: Raw?
+    var kind: Raw?
+    var delta: Raw?
+    var eventName: Raw?
+    var type: Raw?
+    var hasEventType = false
+    var policy: Raw?
+  }
+
+  /// Reads one row. Bytes are only turned into Strings for the fields the fold keeps.
+  struct RowReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let line: Int
+
+    func json(_ raw: Raw) -> JSONValue {
+      var parser = JSONParser(bytes: bytes, start: raw.range.lowerBound, end: raw.range.upperBound)
+      return (try? parser.parseValue()) ?? .null
+    }
+
+    /// The value as Python's `str()` would show it; nil for JSON null.
+    func string(_ raw: Raw) -> String? {
+      switch raw.kind {
+      case .null: return nil
+      case .string where raw.plain:
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[(raw.range.lowerBound + 1)..<(raw.range.upperBound - 1)]), as: UTF8.self)
+      default: return EventLogReader.pythonString(json(raw))
+      }
+    }
+
+    /// A string value as a `LogKey`, without building a String when it is short plain ASCII.
+    func key(_ raw: Raw) -> LogKey? {
+      if raw.kind == .string, raw.plain,
+        let key = LogKey(bytes: UnsafeBufferPointer(rebasing: bytes[(raw.range.lowerBound + 1)..<(raw.range.upperBound - 1)]))
+      {
+        return key
+      }
+      return string(raw).map(LogKey.init)
+    }
+
+    func equals(_ raw: Raw, _ literal: [UInt8]) -> Bool {
+      raw.range.count == literal.count && literal.indices.allSatisfy { bytes[raw.range.lowerBound + $0] == literal[$0] }
+    }
+
+    func isTruthy(_ raw: Raw) -> Bool { raw.kind != .null && json(raw).isTruthy }
+
+    func lane(_ raw: Raw) throws(EventLogError) -> Lane {
+      if raw.kind == .string, raw.plain {
+        let inner = (raw.range.lowerBound + 1)..<(raw.range.upperBound - 1)
+        for (name, lane) in EventLogReader.laneNames where name.count == inner.count {
+          if name.indices.allSatisfy({ bytes[inner.lowerBound + $0] == name[$0] }) { return lane }
+        }
+      }
+      let value = json(raw)
+      throw .unknownLane(line: line, lane: value.stringValue.map { "'\($0)'" } ?? EventLogReader.pythonRepr(value))
+    }
+
+    func interned(_ raw: Raw, _ cache: inout (bytes: [UInt8], value: String)?) -> String? {
+      guard raw.kind == .string, raw.plain else { return string(raw) }
+      let slice = UnsafeBufferPointer(rebasing: bytes[raw.range])
+      if let cached = cache, cached.bytes.elementsEqual(slice) { return cached.value }
+      let value = string(raw)!
+      cache = (Array(slice), value)
+      return value
+    }
+  }
+
+  static let laneNames: [([UInt8], Lane)] = Lane.allCases.map { (Array($0.rawValue.utf8), $0) }
+
+  static func parseRow(
+    bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, line: Int, interner: inout Interner
+  ) throws(EventLogError) -> Row? {
     var parser = JSONParser(bytes: bytes, start: start, end: end)
     var fields = Fields()
     do {
@@ -197,18 +184,20 @@ public enum EventLogReader {
       throw .invalidJSON(line: line, detail: "\(error)")
     }
 
-    if let kind = fields.kind, kind != .null {
-      guard kind == .string("annotation") else {
-        throw .unknownKind(line: line, kind: kind.stringValue ?? "\(kind)")
+    let reader = RowReader(bytes: bytes, line: line)
+    if let kind = fields.kind, kind.kind != .null {
+      guard reader.equals(kind, Array("\"annotation\"".utf8)) else {
+        throw .unknownKind(line: line, kind: pythonRepr(reader.json(kind)).trimmingCharacters(in: CharacterSet(charactersIn: "'")))
       }
-      return .annotation(try annotation(from: fields, line: line))
+      return .annotation(try annotation(from: fields, reader: reader, line: line))
     }
     if fields.hasEventType { return nil }
-    if let name = fields.eventName?.stringValue, name.hasPrefix("retrospective.") { return nil }
-    if let type = fields.type?.stringValue, type.lowercased().hasPrefix("retrospective") { return nil }
-    return .transition(try transition(from: fields, bytes: bytes, line: line))
+    if let name = fields.eventName.flatMap(reader.string), name.hasPrefix("retrospective.") { return nil }
+    if let type = fields.type.flatMap(reader.string), type.lowercased().hasPrefix("retrospective") { return nil }
+    return .transition(try transition(from: fields, reader: reader, interner: &interner))
   }
 
+  /// Finds the key's field and the value's range; validates the syntax of every value.
   private static func scanObject(_ parser: inout JSONParser, into fields: inout Fields) throws {
     parser.position += 1
     parser.skipWhitespace()
@@ -221,41 +210,36 @@ public enum EventLogReader {
       guard parser.position < parser.end, parser.bytes[parser.position] == UInt8(ascii: "\"") else {
         throw parser.error("Expecting property name enclosed in double quotes")
       }
-      let key = try parser.parseString()
+      let field = try readKey(&parser)
       parser.skipWhitespace()
       guard parser.position < parser.end, parser.bytes[parser.position] == UInt8(ascii: ":") else {
         throw parser.error("Expecting ':' delimiter")
       }
       parser.position += 1
       parser.skipWhitespace()
-      switch key {
-      case "event_id": fields.eventID = try parser.parseValue()
-      case "wp_id": fields.wpID = try parser.parseValue()
-      case "from_lane": fields.fromLane = try parser.parseValue()
-      case "to_lane": fields.toLane = try parser.parseValue()
-      case "at": fields.at = try parser.parseValue()
-      case "actor": fields.actor = try parser.parseValue()
-      case "force": fields.force = try parser.parseValue()
-      case "execution_mode": fields.executionMode = try parser.parseValue()
-      case "reason": fields.reason = try parser.parseValue()
-      case "reason_source": fields.reasonSource = try parser.parseValue()
-      case "review_ref": fields.reviewRef = try parser.parseValue()
-      case "review_result": fields.reviewResult = try parser.parseValue()
-      case "mission_slug": fields.missionSlug = try parser.parseValue()
-      case "feature_slug": fields.featureSlug = try parser.parseValue()
-      case "kind": fields.kind = try parser.parseValue()
-      case "delta": fields.delta = try parser.parseValue()
-      case "event_name": fields.eventName = try parser.parseValue()
-      case "type": fields.type = try parser.parseValue()
-      case "event_type":
-        fields.hasEventType = true
-        try parser.skipValue()
-      case "policy_metadata":
-        let valueStart = parser.position
-        try parser.skipValue()
-        fields.policyRange = valueStart..<parser.position
-      default:
-        try parser.skipValue()
+      let raw = try rawValue(&parser)
+      switch field {
+      case .eventID: fields.eventID = raw
+      case .wpID: fields.wpID = raw
+      case .fromLane: fields.fromLane = raw
+      case .toLane: fields.toLane = raw
+      case .at: fields.at = raw
+      case .actor: fields.actor = raw
+      case .force: fields.force = raw
+      case .executionMode: fields.executionMode = raw
+      case .reason: fields.reason = raw
+      case .reasonSource: fields.reasonSource = raw
+      case .reviewRef: fields.reviewRef = raw
+      case .reviewResult: fields.reviewResult = raw
+      case .missionSlug: fields.missionSlug = raw
+      case .featureSlug: fields.featureSlug = raw
+      case .kind: fields.kind = raw
+      case .delta: fields.delta = raw
+      case .eventName: fields.eventName = raw
+      case .type: fields.type = raw
+      case .eventType: fields.hasEventType = true
+      case .policyMetadata: fields.policy = raw
+      case .other: break
       }
       parser.skipWhitespace()
       guard parser.position < parser.end else { throw parser.error("Expecting ',' delimiter") }
@@ -271,9 +255,89 @@ public enum EventLogReader {
     }
   }
 
-  private static func required(_ value: JSONValue?, _ name: String, line: Int) throws(EventLogError) -> JSONValue {
-    guard let value else { throw .invalidStructure(line: line, detail: "'\(name)'") }
-    return value
+  /// Skips one value (checking it) and returns where it was.
+  private static func rawValue(_ parser: inout JSONParser) throws -> Raw {
+    let start = parser.position
+    guard start < parser.end else { throw parser.error("Expecting value") }
+    let first = parser.bytes[start]
+    if first == UInt8(ascii: "\"") {
+      var index = start + 1
+      var plain = true
+      while index < parser.end {
+        let byte = parser.bytes[index]
+        if byte == UInt8(ascii: "\"") { break }
+        if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 {
+          plain = false
+          break
+        }
+        index += 1
+      }
+      if plain, index < parser.end {
+        parser.position = index + 1
+        return Raw(range: start..<parser.position, kind: .string, plain: true)
+      }
+      try parser.skipString()
+      return Raw(range: start..<parser.position, kind: .string, plain: false)
+    }
+    try parser.skipValue()
+    let isNull = parser.position - start == 4 && first == UInt8(ascii: "n")
+    return Raw(range: start..<parser.position, kind: isNull ? .null : .other, plain: false)
+  }
+
+  /// The top-level keys the reader cares about, matched on raw bytes (no String is built for a key).
+  enum Field {
+    case eventID, wpID, fromLane, toLane, at, actor, force, executionMode, reason, reasonSource, reviewRef
+    case reviewResult, missionSlug, featureSlug, kind, delta, eventName, type, eventType, policyMetadata, other
+  }
+
+  static let fieldNames: [(name: [UInt8], field: Field)] = ([
+    ("event_id", .eventID), ("wp_id", .wpID), ("from_lane", .fromLane), ("to_lane", .toLane), ("at", .at),
+    ("actor", .actor), ("force", .force), ("execution_mode", .executionMode), ("reason", .reason),
+    ("reason_source", .reasonSource), ("review_ref", .reviewRef), ("review_result", .reviewResult),
+    ("mission_slug", .missionSlug), ("feature_slug", .featureSlug), ("kind", .kind), ("delta", .delta),
+    ("event_name", .eventName), ("type", .type), ("event_type", .eventType), ("policy_metadata", .policyMetadata),
+  ] as [(String, Field)]).map { (Array($0.0.utf8), $0.1) }
+
+  private static func readKey(_ parser: inout JSONParser) throws -> Field {
+    let start = parser.position + 1
+    var index = start
+    while index < parser.end {
+      let byte = parser.bytes[index]
+      if byte == UInt8(ascii: "\"") { break }
+      if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 {
+        // Unusual key: take the careful path.
+        let key = try parser.parseString()
+        return fieldNames.first { $0.name.elementsEqual(key.utf8) }?.field ?? .other
+      }
+      index += 1
+    }
+    guard index < parser.end else {
+      _ = try parser.parseString()  // reports the unterminated string
+      return .other
+    }
+    parser.position = index + 1
+    let length = index - start
+    for entry in fieldNames where entry.name.count == length {
+      var same = true
+      for offset in 0..<length where entry.name[offset] != parser.bytes[start + offset] {
+        same = false
+        break
+      }
+      if same { return entry.field }
+    }
+    return .other
+  }
+
+  /// Strings that repeat on every row (WP ids, actors, the slug) share one storage.
+  struct Interner {
+    var wpID: (bytes: [UInt8], value: String)?
+    var actor: (bytes: [UInt8], value: String)?
+    var slug: (bytes: [UInt8], value: String)?
+  }
+
+  static func quotedList(_ items: [String]) -> String {
+    let quoted: [String] = items.map { "'" + $0 + "'" }
+    return "[" + quoted.joined(separator: ", ") + "]"
   }
 
   /// Python's `str(value)` for the scalar shapes that appear in logs.
@@ -295,8 +359,7 @@ public enum EventLogReader {
     guard object.keys.sorted() == expected else {
       throw .invalidStructure(
         line: line,
-        detail: "structured actor must contain exactly ['model', 'profile', 'role', 'tool']; got "
-          + "[" + object.keys.sorted().map { "'\($0)'" }.joined(separator: ", ") + "]")
+        detail: "structured actor must contain exactly ['model', 'profile', 'role', 'tool']; got \(quotedList(object.keys.sorted()))")
     }
     for key in expected {
       switch object[key] {
@@ -311,31 +374,40 @@ public enum EventLogReader {
     return ""
   }
 
-  private static func lane(_ value: JSONValue, line: Int) throws(EventLogError) -> Lane {
-    guard let text = value.stringValue else { throw .unknownLane(line: line, lane: pythonString(value)) }
-    guard let lane = Lane(logValue: text) else { throw .unknownLane(line: line, lane: text) }
-    return lane
+  private static func required(_ value: Raw?, _ name: String, line: Int) throws(EventLogError) -> Raw {
+    guard let value else { throw .invalidStructure(line: line, detail: "'\(name)'") }
+    return value
   }
 
-  private static func transition(from f: Fields, bytes: UnsafeBufferPointer<UInt8>, line: Int) throws(EventLogError)
+  private static func actor(_ raw: Raw, reader: RowReader, cache: inout (bytes: [UInt8], value: String)?)
+    throws(EventLogError) -> String
+  {
+    if raw.kind == .string, let value = reader.interned(raw, &cache) { return value }
+    return try actorIdentity(reader.json(raw), line: reader.line)
+  }
+
+  private static func transition(from f: Fields, reader: RowReader, interner: inout Interner) throws(EventLogError)
     -> TransitionEvent
   {
+    let line = reader.line
     let eventID = try required(f.eventID, "event_id", line: line)
     let wpID = try required(f.wpID, "wp_id", line: line)
-    let from = try lane(try required(f.fromLane, "from_lane", line: line), line: line)
-    let to = try lane(try required(f.toLane, "to_lane", line: line), line: line)
+    let from = try reader.lane(try required(f.fromLane, "from_lane", line: line))
+    let to = try reader.lane(try required(f.toLane, "to_lane", line: line))
     let at = try required(f.at, "at", line: line)
-    let actor = try actorIdentity(try required(f.actor, "actor", line: line), line: line)
+    let actor = try actor(try required(f.actor, "actor", line: line), reader: reader, cache: &interner.actor)
     let force = try required(f.force, "force", line: line)
     _ = try required(f.executionMode, "execution_mode", line: line)
-    guard let atText = at.stringValue else { throw .invalidStructure(line: line, detail: "'at' must be a string") }
-    guard let idText = eventID.stringValue else {
+    guard at.kind == .string, let atKey = reader.key(at) else {
+      throw .invalidStructure(line: line, detail: "'at' must be a string")
+    }
+    guard eventID.kind == .string, let idKey = reader.key(eventID) else {
       throw .invalidStructure(line: line, detail: "'event_id' must be a string")
     }
 
     var reviewResult: JSONObject?
-    if let raw = f.reviewResult, raw.isTruthy {
-      guard case .object(let object) = raw else {
+    if let raw = f.reviewResult, reader.isTruthy(raw) {
+      guard case .object(let object) = reader.json(raw) else {
         throw .invalidStructure(line: line, detail: "review_result must be an object")
       }
       var result = JSONObject()
@@ -348,25 +420,24 @@ public enum EventLogReader {
     }
 
     var sidecar: JSONObject?
-    if from == .planned, to == .claimed, let range = f.policyRange {
-      var parser = JSONParser(bytes: bytes, start: range.lowerBound, end: range.upperBound)
-      if case .object(let object)? = try? parser.parseValue() { sidecar = object }
+    if from == .planned, to == .claimed, let raw = f.policy, case .object(let object) = reader.json(raw) {
+      sidecar = object
     }
 
-    let slug = (f.missionSlug?.isTruthy == true ? f.missionSlug : f.featureSlug).map(pythonString) ?? ""
+    let slugRaw = f.missionSlug.flatMap { reader.isTruthy($0) ? $0 : nil } ?? f.featureSlug
     return TransitionEvent(
-      eventID: idText,
-      wpID: pythonString(wpID),
+      eventID: idKey,
+      wpID: reader.interned(wpID, &interner.wpID) ?? "None",
       fromLane: from,
       toLane: to,
-      at: atText,
+      at: atKey,
       actor: actor,
-      force: force.isTruthy,
-      reason: f.reason.flatMap { $0 == .null ? nil : pythonString($0) },
-      reasonSource: f.reasonSource.flatMap { $0 == .null ? nil : pythonString($0) },
-      reviewRef: f.reviewRef.flatMap { $0 == .null ? nil : pythonString($0) },
+      force: reader.isTruthy(force),
+      reason: f.reason.flatMap(reader.string),
+      reasonSource: f.reasonSource.flatMap(reader.string),
+      reviewRef: f.reviewRef.flatMap(reader.string),
       reviewResult: reviewResult,
-      missionSlug: slug,
+      missionSlug: slugRaw.flatMap { reader.interned($0, &interner.slug) } ?? "",
       claimSidecar: sidecar
     )
   }
@@ -377,16 +448,16 @@ public enum EventLogReader {
     text.count == 26 && text.allSatisfy { ulidCharacters.contains($0) }
   }
 
-  private static func annotation(from f: Fields, line: Int) throws(EventLogError) -> AnnotationEvent {
-    let eventID = try required(f.eventID, "event_id", line: line)
+  private static func annotation(from f: Fields, reader: RowReader, line: Int) throws(EventLogError) -> AnnotationEvent {
+    let eventID = reader.json(try required(f.eventID, "event_id", line: line))
     guard let idText = eventID.stringValue, isULID(idText) else {
       throw .invalidStructure(
         line: line, detail: "InnerStateChanged.event_id is not a valid ULID: \(pythonRepr(eventID))")
     }
-    let wpID = try required(f.wpID, "wp_id", line: line)
-    let at = try required(f.at, "at", line: line)
-    let actor = try actorIdentity(try required(f.actor, "actor", line: line), line: line)
-    let deltaValue = try required(f.delta, "delta", line: line)
+    let deltaValue = reader.json(try required(f.delta, "delta", line: line))
+    let wpID = reader.json(try required(f.wpID, "wp_id", line: line))
+    let at = reader.json(try required(f.at, "at", line: line))
+    let actor = try actorIdentity(reader.json(try required(f.actor, "actor", line: line)), line: line)
     guard case .object(let delta) = deltaValue else {
       throw .invalidStructure(line: line, detail: "annotation delta must be an object")
     }
@@ -396,7 +467,7 @@ public enum EventLogReader {
       }
       for (_, value) in map {
         guard let text = value.stringValue, Lane(logValue: text) != nil else {
-          throw .unknownLane(line: line, lane: pythonString(value))
+          throw .unknownLane(line: line, lane: value.stringValue.map { "'\($0)'" } ?? pythonRepr(value))
         }
       }
     }
@@ -406,7 +477,7 @@ public enum EventLogReader {
       }
     }
     if let pid = delta["shell_pid"], pid != .null, pid.intValue == nil, Int(pythonString(pid)) == nil {
-      throw .invalidStructure(line: line, detail: "invalid literal for int(): \(pythonRepr(pid))")
+      throw .invalidStructure(line: line, detail: "invalid literal for int() with base 10: \(pythonRepr(pid))")
     }
     return AnnotationEvent(
       eventID: idText, wpID: pythonString(wpID), at: pythonString(at), actor: actor, delta: delta)

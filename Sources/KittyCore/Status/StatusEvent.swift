@@ -1,10 +1,10 @@
 /// One lane transition row of `status.events.jsonl`, reduced to what the fold needs.
 public struct TransitionEvent: Sendable, Equatable {
-  public var eventID: String
+  public var eventID: LogKey
   public var wpID: String
   public var fromLane: Lane
   public var toLane: Lane
-  public var at: String
+  public var at: LogKey
   /// The actor's identity string (a structured actor projects to its `tool`, then `role`).
   public var actor: String
   public var force: Bool

@@ -16,28 +16,35 @@ public enum StatusReducer {
   static let syntheticReasonPrefixes = ["Force move to ", "move-task: "]
 
   public static func reduce(_ stream: EventStream) -> StatusSnapshot {
-    var seen = Set<String>()
-    seen.reserveCapacity(stream.transitions.count)
-    var unique: [TransitionEvent] = []
-    unique.reserveCapacity(stream.transitions.count)
-    for event in stream.transitions where seen.insert(event.eventID).inserted {
-      unique.append(event)
+    let events = stream.transitions
+    var seen = Set<LogKey>()
+    seen.reserveCapacity(events.count)
+    // Sort positions, not the events themselves: the events stay where the reader put them.
+    var order: [Int] = []
+    order.reserveCapacity(events.count)
+    for index in events.indices where seen.insert(events[index].eventID).inserted {
+      order.append(index)
     }
-    unique.sort(by: precedes)
+    // Logs are appended in time order, so the sort is usually a no-op: check before sorting.
+    let sorted = zip(order, order.dropFirst()).allSatisfy { !precedes(events[$1], events[$0]) }
+    if !sorted { order.sort { precedes(events[$0], events[$1]) } }
 
     var states: [String: WPState] = [:]
-    for event in unique {
+    for index in order {
+      let event = events[index]
       let current = states[event.wpID]
       if shouldApply(event, over: current) {
         states[event.wpID] = state(from: event, previous: current)
       }
     }
 
-    for annotation in stream.annotations.sorted(by: { precedes($0.at, $0.eventID, $1.at, $1.eventID) }) {
+    let annotationOrder = stream.annotations.indices.map { (LogKey(stream.annotations[$0].at), LogKey(stream.annotations[$0].eventID), $0) }
+      .sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }.map(\.2)
+    for annotation in annotationOrder.map({ stream.annotations[$0] }) {
       var state =
         states[annotation.wpID]
         ?? WPState(
-          lane: Lane.uninitialized.rawValue, actor: annotation.actor, lastTransitionAt: nil, lastEventID: nil,
+          lane: Lane.uninitialized.rawValue, actor: annotation.actor, lastTransitionKey: nil, lastEventKey: nil,
           forceCount: 0, slots: JSONObject(), setByRollback: false)
       apply(annotation.delta, to: &state)
       states[annotation.wpID] = state
@@ -49,32 +56,29 @@ public enum StatusReducer {
       if let lane = state.laneValue, lane.isDisplay { summary[lane, default: 0] += 1 }
     }
 
-    let last = unique.last
+    let last = order.last.map { events[$0] }
+    let first = order.first.map { events[$0] }
     return StatusSnapshot(
-      missionSlug: unique.first.map { MissionPaths.isSafeSegment($0.missionSlug) ? $0.missionSlug : "" } ?? "",
-      materializedAt: last?.at ?? "",
-      eventCount: unique.count,
-      lastEventID: last?.eventID,
+      missionSlug: first.map { MissionPaths.isSafeSegment($0.missionSlug) ? $0.missionSlug : "" } ?? "",
+      materializedAt: last?.at.string ?? "",
+      eventCount: order.count,
+      lastEventID: last?.eventID.string,
       workPackages: states,
       summary: summary
     )
   }
 
-  static func precedes(_ a: TransitionEvent, _ b: TransitionEvent) -> Bool {
-    precedes(a.at, a.eventID, b.at, b.eventID)
-  }
-
   /// Python compares the `(at, event_id)` tuples as plain strings (code point order).
   @inline(__always)
-  static func precedes(_ atA: String, _ idA: String, _ atB: String, _ idB: String) -> Bool {
-    if atA != atB { return atA.utf8.lexicographicallyPrecedes(atB.utf8) }
-    return idA.utf8.lexicographicallyPrecedes(idB.utf8)
+  static func precedes(_ a: TransitionEvent, _ b: TransitionEvent) -> Bool {
+    if a.at != b.at { return a.at < b.at }
+    return a.eventID < b.eventID
   }
 
   static func shouldApply(_ event: TransitionEvent, over current: WPState?) -> Bool {
-    guard let current, current.lastTransitionAt == event.at else { return true }
+    guard let current, current.lastTransitionKey == event.at else { return true }
     if event.isRollback && !current.setByRollback { return true }
-    if current.lastEventID != nil && current.setByRollback && !event.isRollback { return false }
+    if current.lastEventKey != nil && current.setByRollback && !event.isRollback { return false }
     return true
   }
 
@@ -105,8 +109,8 @@ public enum StatusReducer {
     return WPState(
       lane: event.toLane.rawValue,
       actor: event.actor,
-      lastTransitionAt: event.at,
-      lastEventID: event.eventID,
+      lastTransitionKey: event.at,
+      lastEventKey: event.eventID,
       forceCount: (previous?.forceCount ?? 0) + (event.force ? 1 : 0),
       slots: slots,
       setByRollback: event.isRollback

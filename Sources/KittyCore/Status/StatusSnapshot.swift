@@ -2,8 +2,8 @@
 public struct WPState: Sendable, Equatable {
   public var lane: String
   public var actor: String
-  public var lastTransitionAt: String?
-  public var lastEventID: String?
+  var lastTransitionKey: LogKey?
+  var lastEventKey: LogKey?
   public var forceCount: Int
   /// Runtime slots and projections (`subtasks`, `notes`, `review_result`, `cancellation_reason`, …).
   public var slots: JSONObject
@@ -11,6 +11,8 @@ public struct WPState: Sendable, Equatable {
   var setByRollback: Bool
 
   public var laneValue: Lane? { Lane(logValue: lane) }
+  public var lastTransitionAt: String? { lastTransitionKey?.string }
+  public var lastEventID: String? { lastEventKey?.string }
 
   public var reviewResult: JSONObject? { slots["review_result"]?.objectValue }
   public var reasonSource: String? { slots["reason_source"]?.stringValue }

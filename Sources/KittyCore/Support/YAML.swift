@@ -10,8 +10,9 @@ public enum YAML {
 
   /// Parses one YAML document. An empty document is `.null`.
   public static func parse(_ text: String) throws(ParseError) -> JSONValue {
+    if let fast = SimpleYAML.parse(text) { return fast }
     do {
-      guard let node = try Yams.compose(yaml: text) else { return .null }
+      guard let node = try Yams.compose(yaml: text, .basic) else { return .null }
       return convert(node)
     } catch {
       throw ParseError(message: describe(error))
@@ -24,16 +25,36 @@ public enum YAML {
     return text.split(separator: "\n").first.map(String.init) ?? text
   }
 
+  /// YAML 1.2 core schema resolution of a plain scalar: null, bool, int, float, else string.
+  static func resolvePlain(_ text: String) -> JSONValue {
+    switch text {
+    case "", "~", "null", "Null", "NULL": return .null
+    case "true", "True", "TRUE": return .bool(true)
+    case "false", "False", "FALSE": return .bool(false)
+    case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .double(.infinity)
+    case "-.inf", "-.Inf", "-.INF": return .double(-.infinity)
+    case ".nan", ".NaN", ".NAN": return .double(.nan)
+    default: break
+    }
+    guard let first = text.unicodeScalars.first, first == "-" || first == "+" || first == "." || ("0"..."9").contains(first)
+    else { return .string(text) }
+    if let int = Int(text) { return .int(int) }
+    if text.hasPrefix("0o"), let int = Int(text.dropFirst(2), radix: 8) { return .int(int) }
+    if text.hasPrefix("0x"), let int = Int(text.dropFirst(2), radix: 16) { return .int(int) }
+    let floatChars = Set("0123456789.eE+-")
+    if text.allSatisfy({ floatChars.contains($0) }), text.contains(where: \.isNumber), let double = Double(text) {
+      return .double(double)
+    }
+    return .string(text)
+  }
+
   static func convert(_ node: Node) -> JSONValue {
     switch node {
     case .scalar(let scalar):
-      switch node.tag.description {
-      case Tag.Name.null.rawValue: return .null
-      case Tag.Name.bool.rawValue: return node.bool.map { .bool($0) } ?? .string(scalar.string)
-      case Tag.Name.int.rawValue: return node.int.map { .int($0) } ?? .string(scalar.string)
-      case Tag.Name.float.rawValue: return node.float.map { .double($0) } ?? .string(scalar.string)
-      default: return .string(scalar.string)
-      }
+      // Quoted and block scalars are strings; plain ones resolve with YAML 1.2's core schema (as ruamel does).
+      guard scalar.style == .plain || scalar.style == .any else { return .string(scalar.string) }
+      if scalar.tag.description == Tag.Name.str.rawValue { return .string(scalar.string) }
+      return resolvePlain(scalar.string)
     case .mapping(let mapping):
       var object = JSONObject()
       for (key, value) in mapping {

@@ -10,15 +10,18 @@ public struct MissionView: Sendable {
 
   /// Reads and validates the mission. `includeAnnotations` folds annotation rows too (status.json);
   /// the orchestrator-api read verbs fold transitions only, as spec-kitty does.
-  public init(mission: Mission, includeAnnotations: Bool = false) throws(MissionError) {
+  public init(mission: Mission, includeAnnotations: Bool = false, readLanes: Bool = false) throws(MissionError) {
     self.mission = mission
-    let workPackages = try mission.workPackages()
+    // The prompt files and the event log are independent: read them on two threads.
+    let (packages, stream) = Concurrently.run({ () throws(MissionError) in try mission.workPackages() },
+      { () throws(MissionError) in try mission.eventStream() })
+    let workPackages = try packages.get()
+    var events = try stream.get()
     self.workPackages = workPackages
     self.graph = try mission.dependencyGraph(workPackages)
-    var stream = try mission.eventStream()
-    if !includeAnnotations { stream.annotations = [] }
-    self.snapshot = StatusReducer.reduce(stream)
-    self.lanes = try mission.lanesManifest()
+    if !includeAnnotations { events.annotations = [] }
+    self.snapshot = StatusReducer.reduce(events)
+    self.lanes = readLanes ? try mission.lanesManifest() : nil
   }
 
   /// The identity triplet that opens most payloads.

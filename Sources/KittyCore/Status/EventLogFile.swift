@@ -1,0 +1,184 @@
+import Foundation
+
+/// Reading the event log file: streamed in 1 MiB blocks, and split into line-aligned parts read on
+/// several threads for large logs. Line numbers in errors are those of the whole file.
+extension EventLogReader {
+  /// Logs smaller than this are read on one thread.
+  static let parallelThreshold = 4 << 20
+
+  /// Reads the stream; a missing file is an empty stream.
+  public static func read(path: String, parts requested: Int? = nil) throws(EventLogError) -> EventStream {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 {
+      if errno == ENOENT { return EventStream() }
+      throw .unreadable(path: path, detail: String(cString: strerror(errno)))
+    }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
+    let size = Int(info.st_size)
+    let parts = requested ?? (size >= parallelThreshold ? max(1, min(8, ProcessInfo.processInfo.activeProcessorCount * 2)) : 1)
+    let bounds = try partBoundaries(fd: fd, size: size, parts: parts, path: path)
+    let results = PartResults(count: bounds.count - 1)
+    DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
+      results.store(part, readPart(fd: fd, range: bounds[part]..<bounds[part + 1], path: path))
+    }
+    // Join in file order; the first failing part (in file order) decides the error.
+    var stream = EventStream()
+    var linesBefore = 0
+    for part in 0..<(bounds.count - 1) {
+      let outcome = results.value(part)
+      if let error = outcome.error { throw error.shifted(by: linesBefore) }
+      stream.transitions.append(contentsOf: outcome.stream.transitions)
+      stream.annotations.append(contentsOf: outcome.stream.annotations)
+      linesBefore += outcome.lines
+    }
+    return stream
+  }
+
+  struct PartOutcome: Sendable {
+    var stream = EventStream()
+    var lines = 0
+    var error: EventLogError?
+  }
+
+  /// Part starts: 0, then just after the first newline at or past each even split point, then the size.
+  static func partBoundaries(fd: Int32, size: Int, parts: Int, path: String) throws(EventLogError) -> [Int] {
+    var bounds = [0]
+    var probe = [UInt8](repeating: 0, count: 64 << 10)
+    for k in 1..<max(parts, 1) {
+      var offset = max(size * k / parts, bounds.last!)
+      var found: Int?
+      while found == nil && offset < size {
+        let got = probe.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(offset)) }
+        if got < 0 { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
+        if got == 0 { break }
+        if let index = probe[0..<got].firstIndex(of: 0x0A) { found = offset + index + 1 }
+        offset += got
+      }
+      bounds.append(min(found ?? size, size))
+    }
+    bounds.append(size)
+    return bounds
+  }
+
+  /// Parses one line-aligned part of the file; line numbers are relative to the part.
+  static func readPart(fd: Int32, range: Range<Int>, path: String) -> PartOutcome {
+    var outcome = PartOutcome()
+    outcome.stream.transitions.reserveCapacity(range.count / 600)
+    var interner = Interner()
+    do throws(EventLogError) {
+      outcome.lines = try forEachLine(fd: fd, range: range, path: path) {
+        (bytes, start, end, lineNumber) throws(EventLogError) in
+        switch try parseRow(bytes: bytes, start: start, end: end, line: lineNumber, interner: &interner) {
+        case .transition(let event)?: outcome.stream.transitions.append(event)
+        case .annotation(let annotation)?: outcome.stream.annotations.append(annotation)
+        case nil: break
+        }
+      }
+    } catch {
+      outcome.error = error
+    }
+    return outcome
+  }
+
+  /// Streams `range` of the file in 1 MiB reads, calling `handle` for each non-blank line; returns the number
+  /// of lines in the range (a final line without a newline counts).
+  static func forEachLine(fd: Int32, range: Range<Int>, path: String, _ handle: LineHandler) throws(EventLogError)
+    -> Int
+  {
+    let chunk = 1 << 20
+    var buffer = [UInt8](repeating: 0, count: min(chunk, max(range.count, 1)))
+    var filled = 0
+    var scanned = 0  // bytes of the current partial line already searched for a newline
+    var lineNumber = 1
+    var offset = range.lowerBound
+    while true {
+      if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+      let want = min(buffer.count - filled, range.upperBound - offset)
+      let got = want == 0 ? 0 : buffer.withUnsafeMutableBytes { raw in
+        pread(fd, raw.baseAddress! + filled, want, off_t(offset))
+      }
+      if got < 0 {
+        if errno == EINTR { continue }
+        throw .unreadable(path: path, detail: String(cString: strerror(errno)))
+      }
+      offset += got
+      let atEnd = got == 0
+      filled += got
+      var consumed = 0
+      var failure: EventLogError?
+      buffer.withUnsafeBufferPointer { bytes in
+        var lineStart = 0
+        var index = scanned
+        while index < filled {
+          if bytes[index] == 0x0A {
+            do throws(EventLogError) {
+              try handleLine(bytes, lineStart, index, lineNumber, handle)
+            } catch {
+              failure = error
+              return
+            }
+            lineNumber += 1
+            lineStart = index + 1
+          }
+          index += 1
+        }
+        if atEnd && lineStart < filled {
+          do throws(EventLogError) {
+            try handleLine(bytes, lineStart, filled, lineNumber, handle)
+          } catch {
+            failure = error
+            return
+          }
+          lineNumber += 1
+          lineStart = filled
+        }
+        consumed = lineStart
+      }
+      if let failure { throw failure }
+      if atEnd { return lineNumber - 1 }
+      if consumed > 0 {
+        buffer.withUnsafeMutableBufferPointer { b in
+          let remaining = filled - consumed
+          if remaining > 0 { _ = memmove(b.baseAddress!, b.baseAddress! + consumed, remaining) }
+        }
+        filled -= consumed
+      }
+      scanned = filled
+    }
+  }
+}
+
+/// Per-part results written by worker threads, each slot by exactly one worker.
+private final class PartResults: @unchecked Sendable {
+  private var outcomes: [EventLogReader.PartOutcome]
+  private let lock = NSLock()
+  init(count: Int) { outcomes = Array(repeating: EventLogReader.PartOutcome(), count: count) }
+  func store(_ index: Int, _ outcome: EventLogReader.PartOutcome) {
+    lock.lock()
+    outcomes[index] = outcome
+    lock.unlock()
+  }
+  func value(_ index: Int) -> EventLogReader.PartOutcome {
+    lock.lock()
+    defer { lock.unlock() }
+    return outcomes[index]
+  }
+}
+
+extension EventLogError {
+  /// The same error with its line number moved by `lines` (for parts read separately).
+  func shifted(by lines: Int) -> EventLogError {
+    guard lines != 0 else { return self }
+    switch self {
+    case .invalidJSON(let line, let detail): return .invalidJSON(line: line + lines, detail: detail)
+    case .notAnObject(let line): return .notAnObject(line: line + lines)
+    case .invalidStructure(let line, let detail): return .invalidStructure(line: line + lines, detail: detail)
+    case .unknownKind(let line, let kind): return .unknownKind(line: line + lines, kind: kind)
+    case .unknownLane(let line, let lane): return .unknownLane(line: line + lines, lane: lane)
+    case .notUTF8(let line): return .notUTF8(line: line + lines)
+    case .unreadable: return self
+    }
+  }
+}

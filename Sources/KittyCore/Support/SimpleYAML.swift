@@ -1,0 +1,203 @@
+/// A fast reader for the block-style YAML that spec-kitty writes in WP frontmatter: mappings, block
+/// sequences of scalars or small mappings, empty or one-line flow sequences, plain and quoted scalars,
+/// comments. Anything else (anchors, tags, block scalars, multi-line scalars, nested flow) returns nil and the
+/// caller falls back to the full YAML parser, so this only ever speeds up, never changes, what is read.
+enum SimpleYAML {
+  struct Line {
+    let indent: Int
+    let text: Substring  // without indentation and trailing comment/space
+    let number: Int
+  }
+
+  static func parse(_ source: String) -> JSONValue? {
+    var lines: [Line] = []
+    var number = 0
+    for raw in source.split(separator: "\n", omittingEmptySubsequences: false) {
+      number += 1
+      var line = raw
+      if line.last == "\r" { line = line.dropLast() }
+      if line.contains("\t") { return nil }
+      let indent = line.prefix { $0 == " " }.count
+      let body = line.dropFirst(indent)
+      if body.isEmpty || body.hasPrefix("#") { continue }
+      if body == "---" || body == "..." || body.hasPrefix("%") { return nil }
+      guard let stripped = stripComment(body) else { return nil }
+      lines.append(Line(indent: indent, text: stripped, number: number))
+    }
+    if lines.isEmpty { return .null }
+    var index = 0
+    guard lines[0].indent == 0, let value = parseMapping(&lines, &index, indent: 0), index == lines.count else {
+      return nil
+    }
+    return value
+  }
+
+  /// Removes a trailing ` # comment` outside quotes; nil when quoting is unbalanced.
+  static func stripComment(_ text: Substring) -> Substring? {
+    var inSingle = false
+    var inDouble = false
+    var previous: Character = " "
+    var escaped = false
+    for index in text.indices {
+      let c = text[index]
+      if inDouble {
+        if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inDouble = false }
+      } else if inSingle {
+        if c == "'" { inSingle = false }
+      } else if c == "#" && previous == " " {
+        return trimTrailing(text[..<index])
+      } else if c == "'" && (previous == " " || previous == "[" || previous == "," || index == text.startIndex) {
+        inSingle = true
+      } else if c == "\"" && (previous == " " || previous == "[" || previous == "," || index == text.startIndex) {
+        inDouble = true
+      }
+      previous = c
+    }
+    return trimTrailing(text)
+  }
+
+  static func trimTrailing(_ text: Substring) -> Substring {
+    var end = text.endIndex
+    while end > text.startIndex, text[text.index(before: end)] == " " { end = text.index(before: end) }
+    return text[..<end]
+  }
+
+  /// Splits `key: rest` (rest may be empty); nil when the line is not a mapping entry we handle.
+  static func splitKey(_ text: Substring) -> (String, Substring)? {
+    guard let first = text.first, first != "-", first != "[", first != "{", first != "\"", first != "'",
+      first != "?", first != "&", first != "*", first != "!", first != "|", first != ">"
+    else { return nil }
+    guard let colon = text.firstIndex(of: ":") else { return nil }
+    let after = text.index(after: colon)
+    guard after == text.endIndex || text[after] == " " else { return nil }
+    let key = text[..<colon]
+    if key.contains(" #") || key.hasSuffix(" ") { return nil }
+    let rest = text[after...].drop { $0 == " " }
+    return (String(key), rest)
+  }
+
+  static func parseMapping(_ lines: inout [Line], _ index: inout Int, indent: Int) -> JSONValue? {
+    var object = JSONObject()
+    while index < lines.count, lines[index].indent == indent {
+      let line = lines[index]
+      guard let (key, rest) = splitKey(line.text) else { return nil }
+      if object.contains(key) { return nil }  // duplicate keys: let the full parser report them
+      index += 1
+      if !rest.isEmpty {
+        guard let value = scalarOrFlow(rest) else { return nil }
+        object[key] = value
+        continue
+      }
+      // Block value: a sequence at the same or deeper indentation, or a deeper mapping; else null.
+      if index < lines.count, lines[index].text.hasPrefix("- ") || lines[index].text == "-",
+        lines[index].indent >= indent
+      {
+        guard let seq = parseSequence(&lines, &index, indent: lines[index].indent) else { return nil }
+        object[key] = seq
+      } else if index < lines.count, lines[index].indent > indent {
+        guard let map = parseMapping(&lines, &index, indent: lines[index].indent) else { return nil }
+        object[key] = map
+      } else {
+        object[key] = .null
+      }
+    }
+    if index < lines.count, lines[index].indent > indent { return nil }
+    return .object(object)
+  }
+
+  static func parseSequence(_ lines: inout [Line], _ index: inout Int, indent: Int) -> JSONValue? {
+    var items: [JSONValue] = []
+    while index < lines.count, lines[index].indent == indent, lines[index].text.hasPrefix("- ") || lines[index].text == "-" {
+      let line = lines[index]
+      let rest = line.text.dropFirst(2).drop { $0 == " " }
+      index += 1
+      if rest.isEmpty { return nil }
+      if let (key, value) = splitKey(rest) {
+        // "- key: value" starts a mapping whose other keys sit at indent + 2.
+        let itemIndent = indent + 2
+        var object = JSONObject()
+        if value.isEmpty { return nil }
+        guard let first = scalarOrFlow(value) else { return nil }
+        object[key] = first
+        if index < lines.count, lines[index].indent == itemIndent {
+          guard case .object(let more)? = parseMapping(&lines, &index, indent: itemIndent) else { return nil }
+          for (k, v) in more {
+            if object.contains(k) { return nil }
+            object[k] = v
+          }
+        }
+        items.append(.object(object))
+      } else {
+        guard let value = scalarOrFlow(rest) else { return nil }
+        items.append(value)
+      }
+    }
+    return .array(items)
+  }
+
+  static func scalarOrFlow(_ text: Substring) -> JSONValue? {
+    if text.hasPrefix("[") {
+      guard text.hasSuffix("]") else { return nil }
+      let inner = text.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+      if inner.isEmpty { return .array([]) }
+      var items: [JSONValue] = []
+      for part in splitFlow(Substring(inner)) {
+        let item = part.trimmingCharacters(in: .whitespaces)
+        if item.isEmpty || item.hasPrefix("[") || item.hasPrefix("{") { return nil }
+        guard let value = scalar(Substring(item), inFlow: true) else { return nil }
+        items.append(value)
+      }
+      return .array(items)
+    }
+    if text == "{}" { return .object(JSONObject()) }
+    return scalar(text, inFlow: false)
+  }
+
+  /// Splits a flow sequence body on commas outside quotes.
+  static func splitFlow(_ text: Substring) -> [Substring] {
+    var parts: [Substring] = []
+    var start = text.startIndex
+    var inSingle = false
+    var inDouble = false
+    for index in text.indices {
+      let c = text[index]
+      if c == "'" && !inDouble { inSingle.toggle() }
+      if c == "\"" && !inSingle { inDouble.toggle() }
+      if c == "," && !inSingle && !inDouble {
+        parts.append(text[start..<index])
+        start = text.index(after: index)
+      }
+    }
+    parts.append(text[start...])
+    return parts
+  }
+
+  static func scalar(_ text: Substring, inFlow: Bool) -> JSONValue? {
+    if text.hasPrefix("'") {
+      guard text.count >= 2, text.hasSuffix("'") else { return nil }
+      let body = text.dropFirst().dropLast()
+      // '' is an escaped quote; a lone ' inside means we misread the line.
+      var result = ""
+      var iterator = body.makeIterator()
+      while let c = iterator.next() {
+        if c == "'" {
+          guard iterator.next() == "'" else { return nil }
+        }
+        result.append(c)
+      }
+      return .string(result)
+    }
+    if text.hasPrefix("\"") {
+      guard text.count >= 2, text.hasSuffix("\""), let value = try? JSONParser.parse(String(text)),
+        case .string = value
+      else { return nil }
+      return value
+    }
+    if let first = text.first, "&*!|>%@`{}[]".contains(first) { return nil }
+    if text.contains(": ") || text.hasSuffix(":") { return nil }
+    if inFlow && (text.contains("{") || text.contains("}") || text.contains("]")) { return nil }
+    return YAML.resolvePlain(String(text))
+  }
+}
+
+import Foundation
