@@ -1,3 +1,4 @@
+import Foundation
 import CLibgit2
 
 /// Branch naming and queries.
@@ -15,6 +16,7 @@ public enum Branch {
   /// Whether `name` is a valid branch name for git.
   public static func isValidName(_ name: String) -> Bool {
     Libgit2.ensureInitialised()
+    if name.unicodeScalars.contains("\u{7F}") { return false }
     var valid: Int32 = 0
     guard git_branch_name_is_valid(&valid, name) == 0 else { return false }
     return valid == 1
@@ -34,7 +36,7 @@ extension Repository {
 
   /// Local branch names (short form), sorted.
   public func localBranches() throws(GitError) -> [String] {
-    try references(matching: "refs/heads/*").map { Branch.shortName($0.name) }
+    try references(matching: "refs/heads/*", crossingSlashes: true).map { Branch.shortName($0.name) }
   }
 
   /// Creates a branch at `target`; fails with `GIT_EEXISTS` if it exists.
@@ -43,16 +45,21 @@ extension Repository {
       Branch.fullName(short), target: target, message: message ?? "branch: Created from \(target.short)")
   }
 
-  /// Whether the branch is checked out in any worktree of this repository.
+  /// Whether the branch is checked out in the main checkout or any registered worktree — also one whose
+  /// directory was deleted but not pruned, which git still protects (libgit2 1.5.1 skips those).
   public func isBranchCheckedOut(_ short: String) throws(GitError) -> Bool {
-    var ref: OpaquePointer?
-    let rc = git_reference_lookup(&ref, handle, Branch.fullName(short))
-    if rc == GIT_ENOTFOUND.rawValue { return false }
-    if rc < 0 { throw lastError(code: rc, operation: "git_reference_lookup") }
-    defer { git_reference_free(ref) }
-    let checked = git_branch_is_checked_out(ref)
-    if checked < 0 { throw lastError(code: checked, operation: "git_branch_is_checked_out") }
-    return checked == 1
+    let full = Branch.fullName(short)
+    let common = Path.stripTrailingSlash(commonDirectory)
+    var heads = ["\(common)/HEAD"]
+    let admin = "\(common)/worktrees"
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: admin)) ?? [] {
+      heads.append("\(admin)/\(name)/HEAD")
+    }
+    for head in heads {
+      guard let text = try? String(contentsOfFile: head, encoding: .utf8) else { continue }
+      if text.trimmingCharacters(in: .whitespacesAndNewlines) == "ref: \(full)" { return true }
+    }
+    return false
   }
 
   /// Commits reachable from `local` but not `upstream`, and the reverse.
@@ -79,6 +86,7 @@ extension Repository {
     var out = git_oid()
     var a = one.raw
     var b = two.raw
+    git_error_clear()
     let rc = git_merge_base(&out, handle, &a, &b)
     if rc == GIT_ENOTFOUND.rawValue { return nil }
     if rc < 0 { throw lastError(code: rc, operation: "git_merge_base") }

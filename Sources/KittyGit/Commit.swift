@@ -90,6 +90,7 @@ extension Repository {
       parentPointers.append(pointer)
     }
     var out = git_oid()
+    git_error_clear()
     let rc = parentPointers.withUnsafeMutableBufferPointer { buffer in
       git_commit_create(
         &out, handle, nil, authorSig, committerSig, nil, message, treePointer, parents.count,

@@ -13,6 +13,7 @@ extension Repository {
   public func configString(_ key: String) throws(GitError) -> String? {
     try withConfigSnapshot { (config) throws(GitError) -> String? in
       var value: UnsafePointer<CChar>?
+      git_error_clear()
       let rc = git_config_get_string(&value, config, key)
       if rc == GIT_ENOTFOUND.rawValue { return nil }
       if rc < 0 { throw lastError(code: rc, operation: "git_config_get_string(\(key))") }
@@ -24,6 +25,7 @@ extension Repository {
   public func configBool(_ key: String) throws(GitError) -> Bool? {
     try withConfigSnapshot { (config) throws(GitError) -> Bool? in
       var value: Int32 = 0
+      git_error_clear()
       let rc = git_config_get_bool(&value, config, key)
       if rc == GIT_ENOTFOUND.rawValue { return nil }
       if rc < 0 { return nil }

@@ -29,6 +29,8 @@ public struct GitError: Error, CustomStringConvertible, Equatable, Sendable {
 /// The error is read on the same thread, in the same synchronous stretch, as libgit2 requires.
 @discardableResult
 func git(_ operation: String, _ call: () -> Int32) throws(GitError) -> Int32 {
+  // libgit2 1.5.1 keeps the last message after a success; a failure that records none would report it.
+  git_error_clear()
   let result = call()
   guard result < 0 else { return result }
   throw lastError(code: result, operation: operation)

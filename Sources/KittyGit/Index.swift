@@ -1,3 +1,4 @@
+import Foundation
 import CLibgit2
 
 extension Repository {
@@ -8,8 +9,14 @@ extension Repository {
     try git("git_repository_index") { git_repository_index(&index, handle) }
     defer { git_index_free(index) }
     try git("git_index_read") { git_index_read(index, 0) }
+    let root = workingDirectory ?? ""
     for path in paths {
-      try git("git_index_add_bypath(\(path))") { git_index_add_bypath(index, path) }
+      if !FileManager.default.fileExists(atPath: root + path), git_index_get_bypath(index, path, 0) != nil {
+        // A tracked file deleted from the working directory: stage the deletion, as `git add` does.
+        try git("git_index_remove_bypath(\(path))") { git_index_remove_bypath(index, path) }
+      } else {
+        try git("git_index_add_bypath(\(path))") { git_index_add_bypath(index, path) }
+      }
     }
     try git("git_index_write") { git_index_write(index) }
   }

@@ -46,6 +46,7 @@ extension Repository {
       var ancestor: UnsafePointer<git_index_entry>?
       var ours: UnsafePointer<git_index_entry>?
       var theirs: UnsafePointer<git_index_entry>?
+      git_error_clear()
       let rc = git_index_conflict_next(&ancestor, &ours, &theirs, iterator)
       if rc == GIT_ITEROVER.rawValue { break }
       if rc < 0 { throw lastError(code: rc, operation: "git_index_conflict_next") }

@@ -1,3 +1,4 @@
+import Foundation
 import CLibgit2
 
 /// A reference as read at one moment: its name and the commit it points at (peeled).
@@ -11,6 +12,7 @@ extension Repository {
   /// Reads a reference; nil when it does not exist.
   public func reference(named name: String) throws(GitError) -> ReferenceInfo? {
     var ref: OpaquePointer?
+    git_error_clear()
     let rc = git_reference_lookup(&ref, handle, name)
     if rc == GIT_ENOTFOUND.rawValue { return nil }
     if rc < 0 { throw lastError(code: rc, operation: "git_reference_lookup(\(name))") }
@@ -34,19 +36,23 @@ extension Repository {
   }
 
   /// The references whose names match a glob such as `refs/heads/kitty/*`.
-  public func references(matching glob: String) throws(GitError) -> [ReferenceInfo] {
+  /// `*` does not cross `/` (as in `git for-each-ref`) unless `crossingSlashes` is set.
+  public func references(matching glob: String, crossingSlashes: Bool = false) throws(GitError) -> [ReferenceInfo] {
     var iterator: OpaquePointer?
     try git("git_reference_iterator_glob_new") { git_reference_iterator_glob_new(&iterator, handle, glob) }
     defer { git_reference_iterator_free(iterator) }
     var result: [ReferenceInfo] = []
     while true {
       var ref: OpaquePointer?
+      git_error_clear()
       let rc = git_reference_next(&ref, iterator)
       if rc == GIT_ITEROVER.rawValue { break }
       if rc < 0 { throw lastError(code: rc, operation: "git_reference_next") }
       result.append(info(of: ref!))
       git_reference_free(ref)
     }
+    // libgit2's glob lets `*` cross `/`; git's for-each-ref does not.
+    if !crossingSlashes { result = result.filter { fnmatch(glob, $0.name, FNM_PATHNAME) == 0 } }
     return result.sorted { $0.name < $1.name }
   }
 

@@ -39,6 +39,7 @@ public final class Repository {
     }
     options.flags = GIT_REPOSITORY_INIT_MKPATH.rawValue
     var pointer: OpaquePointer?
+    git_error_clear()
     let rc = initialBranch.withCString { branch in
       options.initial_head = branch
       return git_repository_init_ext(&pointer, path, &options)

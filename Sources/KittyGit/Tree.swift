@@ -16,6 +16,7 @@ extension Repository {
     try git("git_tree_lookup") { git_tree_lookup(&tree, handle, &oid) }
     defer { git_tree_free(tree) }
     var entry: OpaquePointer?
+    git_error_clear()
     let rc = git_tree_entry_bypath(&entry, tree, path)
     if rc == GIT_ENOTFOUND.rawValue { return nil }
     if rc < 0 { throw lastError(code: rc, operation: "git_tree_entry_bypath(\(path))") }
@@ -45,16 +46,25 @@ extension Repository {
     for change in changes {
       switch change {
       case .write(let path, let data, let executable):
+        // An index without a repository cannot hash content itself: write the blob, then add the entry.
+        var blob = git_oid()
+        git_error_clear()
+        let written = data.withUnsafeBytes { bytes in
+          git_blob_create_from_buffer(&blob, handle, bytes.baseAddress, bytes.count)
+        }
+        if written < 0 { throw lastError(code: written, operation: "git_blob_create_from_buffer(\(path))") }
         var entry = git_index_entry()
         entry.mode = executable ? 0o100755 : 0o100644
+        entry.id = blob
+        entry.file_size = UInt32(truncatingIfNeeded: data.count)
+        git_error_clear()
         let rc = path.withCString { cPath in
           entry.path = cPath
-          return data.withUnsafeBytes { bytes in
-            git_index_add_from_buffer(index, &entry, bytes.baseAddress, bytes.count)
-          }
+          return git_index_add(index, &entry)
         }
-        if rc < 0 { throw lastError(code: rc, operation: "git_index_add_from_buffer(\(path))") }
+        if rc < 0 { throw lastError(code: rc, operation: "git_index_add(\(path))") }
       case .remove(let path):
+        git_error_clear()
         let rc = git_index_remove_bypath(index, path)
         if rc < 0 { throw lastError(code: rc, operation: "git_index_remove_bypath(\(path))") }
       }

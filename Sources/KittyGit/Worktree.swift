@@ -31,7 +31,10 @@ extension Repository {
 
   /// One linked worktree by admin name; nil when it is not registered.
   public func worktree(named name: String) throws(GitError) -> WorktreeInfo? {
+    // libgit2 1.5.1 answers -1 (not GIT_ENOTFOUND) for an unknown name: check the admin directory first.
+    guard FileManager.default.fileExists(atPath: worktreeAdminDirectory(named: name)) else { return nil }
     var wt: OpaquePointer?
+    git_error_clear()
     let rc = git_worktree_lookup(&wt, handle, name)
     if rc == GIT_ENOTFOUND.rawValue { return nil }
     if rc < 0 { throw lastError(code: rc, operation: "git_worktree_lookup(\(name))") }
@@ -39,7 +42,9 @@ extension Repository {
     var reason = git_buf()
     defer { git_buf_dispose(&reason) }
     let locked = git_worktree_is_locked(&reason, wt)
-    let reasonText = locked > 0 && reason.size > 0 ? String(cString: reason.ptr) : nil
+    let reasonText =
+      locked > 0 && reason.size > 0
+      ? String(cString: reason.ptr).trimmingCharacters(in: .whitespacesAndNewlines) : nil
     let valid = git_worktree_validate(wt)
     let validationError = valid == 0 ? nil : lastError(code: valid, operation: "git_worktree_validate").message
     return WorktreeInfo(

@@ -5,12 +5,6 @@ import Testing
 
 /// Reading commits, building trees in memory and writing commits, checked against `git`.
 @Suite struct CommitTreeTests {
-  /// KittyGit bug: `tree(applying:)` builds on `git_index_new`, an index with no owning repository, and
-  /// libgit2 1.5.1's `git_index_add_from_buffer` refuses such an index ("Index is not backed up by an
-  /// existing repository"), so every `.write` change throws.
-  static let inMemoryWriteBug: Comment =
-    "tree(applying:) .write: git_index_add_from_buffer refuses the repository-less git_index_new index"
-
   @Test func commitInfoMatchesGitLog() throws {
     let root = try Oracle.fixtureWithMain()
     let repo = try Repository.discover(from: root)
@@ -49,7 +43,7 @@ import Testing
   }
 
   @Test func treeApplyingWriteAndRemovePlusCreateCommitIsReadByGit() throws {
-    withKnownIssue(Self.inMemoryWriteBug) { () throws in try Self.writeAndRemoveThenCommit() }
+    try Self.writeAndRemoveThenCommit()
   }
 
   static func writeAndRemoveThenCommit() throws {
@@ -224,7 +218,7 @@ import Testing
   }
 
   @Test func treeWithoutABaseContainsOnlyTheWrites() throws {
-    withKnownIssue(Self.inMemoryWriteBug) { () throws in try Self.treeWithoutBase() }
+    try Self.treeWithoutBase()
   }
 
   static func treeWithoutBase() throws {
@@ -250,7 +244,7 @@ import Testing
   }
 
   @Test func binaryContentRoundTrips() throws {
-    withKnownIssue(Self.inMemoryWriteBug) { () throws in try Self.binaryRoundTrip() }
+    try Self.binaryRoundTrip()
   }
 
   static func binaryRoundTrip() throws {

@@ -42,9 +42,7 @@ import Testing
     try Oracle.commitFile("gone.txt", "bye\n", message: "add gone", in: root)
     try FileManager.default.removeItem(atPath: "\(root)/gone.txt")
     let repo = try Repository.discover(from: root)
-    withKnownIssue(
-      "stage(paths:) uses git_index_add_bypath, which fails on a deleted file instead of staging the removal"
-    ) { () throws in
+    do {
       try repo.stage(paths: ["gone.txt"])
       #expect(try Oracle.lines(["diff", "--cached", "--name-status"], in: root) == ["D\tgone.txt"])
     }

@@ -50,8 +50,7 @@ import Testing
     let (main, _) = try Oracle.repositoryWithWorktree(name: "wt", branch: "feature")
     let repo = try Repository.discover(from: main)
     #expect(!FileManager.default.fileExists(atPath: "\(main)/.git/worktrees/no-such"))
-    withKnownIssue("worktree(named:) throws instead of returning nil: libgit2 1.5.1 gives -1, not GIT_ENOTFOUND") {
-      () throws in
+    do {
       #expect(try repo.worktree(named: "no-such") == nil)
     }
   }
@@ -81,7 +80,7 @@ import Testing
     #expect(info.isValid)
     // git stores "why\n"; the reason git shows (and the user typed) is "why".
     #expect(info.lockReason?.trimmingCharacters(in: .newlines) == "why")
-    withKnownIssue("WorktreeInfo.lockReason keeps the trailing newline git writes to the locked file") { () throws in
+    do {
       #expect(info.lockReason == "why")
     }
   }
@@ -115,8 +114,7 @@ import Testing
 
     try TestSupport.git(["worktree", "prune"], in: main)
     #expect(try repo.worktrees().isEmpty)
-    withKnownIssue("worktree(named:) throws for a pruned name: libgit2 1.5.1 gives -1, not GIT_ENOTFOUND") {
-      () throws in
+    do {
       #expect(try repo.worktree(named: "wt") == nil)
     }
   }
@@ -139,19 +137,18 @@ import Testing
     #expect(try repo.worktree(named: "alive-2")?.isValid == true)
   }
 
-  /// libgit2 1.5.1 does not clear its thread-local error on success and returns -1 from
-  /// `git_worktree_lookup` without recording a message, so the message left by an *earlier* failure leaks into
-  /// the new GitError.
+  /// libgit2 1.5.1 does not clear its thread-local error on success; a later failure that records no message
+  /// must not report the earlier one, and an unknown worktree name is simply absent.
   @Test func aGitErrorDoesNotCarryAStaleMessageFromAnEarlierFailure() throws {
     let root = try TestSupport.makeRepository()
     let repo = try Repository.discover(from: root)
     #expect(throws: GitError.self) { try repo.resolve("stale-revision-marker") }
-    withKnownIssue("lastError reads a stale git_error_last() when the failing call recorded none") { () throws in
-      do {
-        _ = try repo.worktree(named: "no-such")
-      } catch let error as GitError {
-        #expect(!error.message.contains("stale-revision-marker"), "\(error.operation): \(error.message)")
-      }
+    #expect(try repo.worktree(named: "no-such") == nil)
+    do {
+      try repo.lockWorktree(named: "no-such", reason: "x")
+      Issue.record("locking an unknown worktree must fail")
+    } catch {
+      #expect(!error.message.contains("stale-revision-marker"), "\(error.operation): \(error.message)")
     }
   }
 
