@@ -30,7 +30,8 @@ public enum WorkspaceError: Error, Equatable, Sendable, CustomStringConvertible,
     case .branchCheckedOutElsewhere(let branch, let path):
       return "branch \(branch) is already checked out\(path.map { " at \($0)" } ?? " in another worktree")"
     case .protectedBranch(let branch):
-      return "refusing to write to protected branch '\(branch)' (see protection.protected_branches in .kittify/config.yaml)"
+      return
+        "refusing to write to protected branch '\(branch)' (see protection.protected_branches in .kittify/config.yaml)"
     case .missingTargetBranch(let branch):
       return "target branch '\(branch)' does not exist locally or as origin/\(branch)"
     case .dirty(let laneID, let path, let paths):
@@ -38,9 +39,11 @@ public enum WorkspaceError: Error, Equatable, Sendable, CustomStringConvertible,
       return "Lane \(laneID) worktree at \(path) has uncommitted changes (\(shown)). Commit or stash before "
         + "continuing, or pass --force to discard them."
     case .unmerged(let branch, let target, let commits):
-      return "\(branch) has \(commits) commit(s) not merged into \(target); merge them first or pass --force to drop them"
+      return
+        "\(branch) has \(commits) commit(s) not merged into \(target); merge them first or pass --force to drop them"
     case .locked(let path, let reason):
-      return "worktree \(path) is locked\(reason.map { " (\($0.trimmingCharacters(in: .whitespacesAndNewlines)))" } ?? ""); "
+      return
+        "worktree \(path) is locked\(reason.map { " (\($0.trimmingCharacters(in: .whitespacesAndNewlines)))" } ?? ""); "
         + "unlock it with git worktree unlock or pass --force"
     case .broken(let path, let problems):
       return "worktree \(path) is broken (\(problems.joined(separator: "; "))); run git kitty worktree repair"

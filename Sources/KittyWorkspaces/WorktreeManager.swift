@@ -42,9 +42,11 @@ public struct WorktreeManager: Sendable {
       if let existing = try repo.branchTip(spec.missionBranch) {
         missionTip = existing
       } else {
-        try repo.createBranch(spec.missionBranch, at: targetTip, message: "git-kitty: mission branch from \(spec.targetBranch)")
+        try repo.createBranch(
+          spec.missionBranch, at: targetTip, message: "git-kitty: mission branch from \(spec.targetBranch)")
         missionTip = targetTip
-        undo.register("mission branch") { [targetTip] in try? repo.deleteBranch(spec.missionBranch, expected: targetTip) }
+        undo.register("mission branch") { [targetTip] in try? repo.deleteBranch(spec.missionBranch, expected: targetTip)
+        }
       }
       // Lane branch from the mission branch (an existing lane branch is reused when nobody has it checked out).
       let laneStart: OID
@@ -54,7 +56,8 @@ public struct WorktreeManager: Sendable {
         }
         laneStart = existing
       } else {
-        try repo.createBranch(spec.laneBranch, at: missionTip, message: "git-kitty: lane branch from \(spec.missionBranch)")
+        try repo.createBranch(
+          spec.laneBranch, at: missionTip, message: "git-kitty: lane branch from \(spec.missionBranch)")
         laneStart = missionTip
         undo.register("lane branch") { [missionTip] in try? repo.deleteBranch(spec.laneBranch, expected: missionTip) }
       }
@@ -68,7 +71,8 @@ public struct WorktreeManager: Sendable {
       }
       try addWorktree(spec, repo: repo, undo: undo)
       undo.commit()
-      return LaneWorktreeResult(path: spec.path, branch: spec.laneBranch, created: true, merged: merged, head: laneTip.hex)
+      return LaneWorktreeResult(
+        path: spec.path, branch: spec.laneBranch, created: true, merged: merged, head: laneTip.hex)
     } catch {
       undo.rollBack()
       throw error
@@ -108,7 +112,9 @@ public struct WorktreeManager: Sendable {
     guard repo.worktreeHeadReference(named: worktree.name) == expectedRef else {
       throw WorkspaceError.broken(
         path: spec.path,
-        problems: ["it has \(repo.worktreeHeadReference(named: worktree.name) ?? "a detached HEAD") checked out, not \(expectedRef)"])
+        problems: [
+          "it has \(repo.worktreeHeadReference(named: worktree.name) ?? "a detached HEAD") checked out, not \(expectedRef)"
+        ])
     }
     let checkout: Repository
     do {
@@ -130,7 +136,8 @@ public struct WorktreeManager: Sendable {
         throw error
       }
     }
-    return LaneWorktreeResult(path: spec.path, branch: spec.laneBranch, created: false, merged: merged, head: laneTip.hex)
+    return LaneWorktreeResult(
+      path: spec.path, branch: spec.laneBranch, created: false, merged: merged, head: laneTip.hex)
   }
 
   // MARK: helpers

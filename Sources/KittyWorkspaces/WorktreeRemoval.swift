@@ -49,7 +49,8 @@ extension WorktreeManager {
     if context.protection.isProtected(branch) {
       result.branchKeptReason = "\(branch) is protected"
     } else if !(safety.merged ?? false) && !force {
-      result.branchKeptReason = safety.merged == nil
+      result.branchKeptReason =
+        safety.merged == nil
         ? "no target branch to check \(branch) against" : "\(branch) has commits not merged into \(targetBranch ?? "")"
     } else if try repo.isBranchCheckedOut(branch) {
       result.branchKeptReason = "\(branch) is checked out in another worktree"
@@ -107,7 +108,9 @@ struct SafetyCheck {
     }
     var merged: Bool?
     var unmerged = 0
-    if let tip, let targetBranch, let targetTip = try? WorktreeManager(context: context).tip(of: targetBranch, repo: repo) {
+    if let tip, let targetBranch,
+      let targetTip = try? WorktreeManager(context: context).tip(of: targetBranch, repo: repo)
+    {
       let counts = try repo.aheadBehind(tip, targetTip)
       unmerged = counts.ahead
       merged = counts.ahead == 0

@@ -79,17 +79,22 @@ public struct Mission: Sendable {
     return result
   }
 
-  /// Every WP prompt file, parsed and validated.
+  /// Every WP prompt file, parsed and validated (in parallel for large missions; the first bad file in
+  /// name order is the one reported).
   public func workPackages() throws(MissionError) -> [WorkPackage] {
-    var result: [WorkPackage] = []
-    for (_, path) in promptFiles() {
-      do {
-        result.append(try WorkPackage.load(path: path))
-      } catch {
-        throw .invalidWorkPackage(error)
+    let paths = promptFiles().map(\.path)
+    let results = ParallelMap.run(paths, minimumPerTask: 64) { path in
+      Result { () throws(WorkPackageError) in try WorkPackage.load(path: path) }
+    }
+    var packages: [WorkPackage] = []
+    packages.reserveCapacity(results.count)
+    for result in results {
+      switch result {
+      case .success(let wp): packages.append(wp)
+      case .failure(let error): throw .invalidWorkPackage(error)
       }
     }
-    return result
+    return packages
   }
 
   /// The dependency graph, refusing missing dependencies and cycles.
@@ -112,10 +117,10 @@ public struct Mission: Sendable {
     }
   }
 
-  /// The event log's transitions and annotations.
-  public func eventStream() throws(MissionError) -> EventStream {
+  /// The event log's transitions and annotations (annotations validated but dropped when not wanted).
+  public func eventStream(annotations: Bool = true) throws(MissionError) -> EventStream {
     do {
-      return try EventLogReader.read(path: eventsPath)
+      return try EventLogReader.read(path: eventsPath, annotations: annotations)
     } catch {
       throw .corruptEventLog(path: eventsPath, error)
     }

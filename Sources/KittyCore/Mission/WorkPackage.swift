@@ -162,12 +162,14 @@ extension WorkPackage {
     switch value {
     case nil, .null?: return []
     case .string(let text)? where splitCommas:
-      return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+      let trimmed = text.trimmingWhitespace
+      if trimmed == "[]" { return [] }
+      return trimmed.split(separator: ",").map { String($0).trimmingWhitespace }.filter { !$0.isEmpty }
     case .array(let items)?:
       var result: [String] = []
       for item in items {
         switch item {
-        case .string(let s): result.append(s.trimmingCharacters(in: .whitespaces))
+        case .string(let s): result.append(s.trimmingWhitespace)
         case .int(let i): result.append(String(i))
         case .object(let o):
           // Subtasks may be written as mappings with an id.

@@ -7,7 +7,11 @@ extension EventLogReader {
   static let parallelThreshold = 4 << 20
 
   /// Reads the stream; a missing file is an empty stream.
-  public static func read(path: String, parts requested: Int? = nil) throws(EventLogError) -> EventStream {
+  /// With `annotations: false`, annotation rows are still validated but not kept (the read verbs fold
+  /// transitions only, and a large log's annotations cost memory).
+  public static func read(path: String, annotations: Bool = true, parts requested: Int? = nil) throws(EventLogError)
+    -> EventStream
+  {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 {
       if errno == ENOENT { return EventStream() }
@@ -17,21 +21,29 @@ extension EventLogReader {
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
     let size = Int(info.st_size)
-    let parts = requested ?? (size >= parallelThreshold ? max(1, min(8, ProcessInfo.processInfo.activeProcessorCount * 2)) : 1)
+    let parts =
+      requested ?? (size >= parallelThreshold ? max(1, min(8, ProcessInfo.processInfo.activeProcessorCount * 2)) : 1)
     let bounds = try partBoundaries(fd: fd, size: size, parts: parts, path: path)
     let results = PartResults(count: bounds.count - 1)
     DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
-      results.store(part, readPart(fd: fd, range: bounds[part]..<bounds[part + 1], path: path))
+      results.store(
+        part, readPart(fd: fd, range: bounds[part]..<bounds[part + 1], path: path, keepAnnotations: annotations))
     }
     // Join in file order; the first failing part (in file order) decides the error.
-    var stream = EventStream()
     var linesBefore = 0
     for part in 0..<(bounds.count - 1) {
-      let outcome = results.value(part)
+      let outcome = results.peek(part)
       if let error = outcome.error { throw error.shifted(by: linesBefore) }
+      linesBefore += outcome.lines
+    }
+    if bounds.count == 2 { return results.take(0).stream }
+    // Join part by part, releasing each part as it is copied, so the peak stays near one copy.
+    var stream = EventStream()
+    stream.transitions.reserveCapacity(results.transitionCount)
+    for part in 0..<(bounds.count - 1) {
+      let outcome = results.take(part)
       stream.transitions.append(contentsOf: outcome.stream.transitions)
       stream.annotations.append(contentsOf: outcome.stream.annotations)
-      linesBefore += outcome.lines
     }
     return stream
   }
@@ -63,7 +75,7 @@ extension EventLogReader {
   }
 
   /// Parses one line-aligned part of the file; line numbers are relative to the part.
-  static func readPart(fd: Int32, range: Range<Int>, path: String) -> PartOutcome {
+  static func readPart(fd: Int32, range: Range<Int>, path: String, keepAnnotations: Bool) -> PartOutcome {
     var outcome = PartOutcome()
     outcome.stream.transitions.reserveCapacity(range.count / 600)
     var interner = Interner()
@@ -72,7 +84,7 @@ extension EventLogReader {
         (bytes, start, end, lineNumber) throws(EventLogError) in
         switch try parseRow(bytes: bytes, start: start, end: end, line: lineNumber, interner: &interner) {
         case .transition(let event)?: outcome.stream.transitions.append(event)
-        case .annotation(let annotation)?: outcome.stream.annotations.append(annotation)
+        case .annotation(let annotation)?: if keepAnnotations { outcome.stream.annotations.append(annotation) }
         case nil: break
         }
       }
@@ -96,9 +108,12 @@ extension EventLogReader {
     while true {
       if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
       let want = min(buffer.count - filled, range.upperBound - offset)
-      let got = want == 0 ? 0 : buffer.withUnsafeMutableBytes { raw in
-        pread(fd, raw.baseAddress! + filled, want, off_t(offset))
-      }
+      let got =
+        want == 0
+        ? 0
+        : buffer.withUnsafeMutableBytes { raw in
+          pread(fd, raw.baseAddress! + filled, want, off_t(offset))
+        }
       if got < 0 {
         if errno == EINTR { continue }
         throw .unreadable(path: path, detail: String(cString: strerror(errno)))
@@ -160,10 +175,23 @@ private final class PartResults: @unchecked Sendable {
     outcomes[index] = outcome
     lock.unlock()
   }
-  func value(_ index: Int) -> EventLogReader.PartOutcome {
+  func peek(_ index: Int) -> (error: EventLogError?, lines: Int) {
     lock.lock()
     defer { lock.unlock() }
-    return outcomes[index]
+    return (outcomes[index].error, outcomes[index].lines)
+  }
+  var transitionCount: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return outcomes.reduce(0) { $0 + $1.stream.transitions.count }
+  }
+  /// Hands the part over and forgets it.
+  func take(_ index: Int) -> EventLogReader.PartOutcome {
+    lock.lock()
+    defer { lock.unlock() }
+    let outcome = outcomes[index]
+    outcomes[index] = EventLogReader.PartOutcome()
+    return outcome
   }
 }
 

@@ -114,7 +114,9 @@ public enum EventLogReader {
       switch raw.kind {
       case .null: return nil
       case .string where raw.plain:
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[(raw.range.lowerBound + 1)..<(raw.range.upperBound - 1)]), as: UTF8.self)
+        return String(
+          decoding: UnsafeBufferPointer(rebasing: bytes[(raw.range.lowerBound + 1)..<(raw.range.upperBound - 1)]),
+          as: UTF8.self)
       default: return EventLogReader.pythonString(json(raw))
       }
     }
@@ -122,7 +124,8 @@ public enum EventLogReader {
     /// A string value as a `LogKey`, without building a String when it is short plain ASCII.
     func key(_ raw: Raw) -> LogKey? {
       if raw.kind == .string, raw.plain,
-        let key = LogKey(bytes: UnsafeBufferPointer(rebasing: bytes[(raw.range.lowerBound + 1)..<(raw.range.upperBound - 1)]))
+        let key = LogKey(
+          bytes: UnsafeBufferPointer(rebasing: bytes[(raw.range.lowerBound + 1)..<(raw.range.upperBound - 1)]))
       {
         return key
       }
@@ -133,7 +136,17 @@ public enum EventLogReader {
       raw.range.count == literal.count && literal.indices.allSatisfy { bytes[raw.range.lowerBound + $0] == literal[$0] }
     }
 
-    func isTruthy(_ raw: Raw) -> Bool { raw.kind != .null && json(raw).isTruthy }
+    func isTruthy(_ raw: Raw) -> Bool {
+      switch raw.kind {
+      case .null: return false
+      case .string: return raw.range.count > 2
+      case .other:
+        let first = bytes[raw.range.lowerBound]
+        if first == UInt8(ascii: "t") { return true }
+        if first == UInt8(ascii: "f") { return false }
+        return json(raw).isTruthy
+      }
+    }
 
     func lane(_ raw: Raw) throws(EventLogError) -> Lane {
       if raw.kind == .string, raw.plain {
@@ -187,7 +200,8 @@ public enum EventLogReader {
     let reader = RowReader(bytes: bytes, line: line)
     if let kind = fields.kind, kind.kind != .null {
       guard reader.equals(kind, Array("\"annotation\"".utf8)) else {
-        throw .unknownKind(line: line, kind: pythonRepr(reader.json(kind)).trimmingCharacters(in: CharacterSet(charactersIn: "'")))
+        throw .unknownKind(
+          line: line, kind: pythonRepr(reader.json(kind)).trimmingCharacters(in: CharacterSet(charactersIn: "'")))
       }
       return .annotation(try annotation(from: fields, reader: reader, line: line))
     }
@@ -290,13 +304,14 @@ public enum EventLogReader {
     case reviewResult, missionSlug, featureSlug, kind, delta, eventName, type, eventType, policyMetadata, other
   }
 
-  static let fieldNames: [(name: [UInt8], field: Field)] = ([
-    ("event_id", .eventID), ("wp_id", .wpID), ("from_lane", .fromLane), ("to_lane", .toLane), ("at", .at),
-    ("actor", .actor), ("force", .force), ("execution_mode", .executionMode), ("reason", .reason),
-    ("reason_source", .reasonSource), ("review_ref", .reviewRef), ("review_result", .reviewResult),
-    ("mission_slug", .missionSlug), ("feature_slug", .featureSlug), ("kind", .kind), ("delta", .delta),
-    ("event_name", .eventName), ("type", .type), ("event_type", .eventType), ("policy_metadata", .policyMetadata),
-  ] as [(String, Field)]).map { (Array($0.0.utf8), $0.1) }
+  static let fieldNames: [(name: [UInt8], field: Field)] =
+    ([
+      ("event_id", .eventID), ("wp_id", .wpID), ("from_lane", .fromLane), ("to_lane", .toLane), ("at", .at),
+      ("actor", .actor), ("force", .force), ("execution_mode", .executionMode), ("reason", .reason),
+      ("reason_source", .reasonSource), ("review_ref", .reviewRef), ("review_result", .reviewResult),
+      ("mission_slug", .missionSlug), ("feature_slug", .featureSlug), ("kind", .kind), ("delta", .delta),
+      ("event_name", .eventName), ("type", .type), ("event_type", .eventType), ("policy_metadata", .policyMetadata),
+    ] as [(String, Field)]).map { (Array($0.0.utf8), $0.1) }
 
   private static func readKey(_ parser: inout JSONParser) throws -> Field {
     let start = parser.position + 1
@@ -333,6 +348,7 @@ public enum EventLogReader {
     var wpID: (bytes: [UInt8], value: String)?
     var actor: (bytes: [UInt8], value: String)?
     var slug: (bytes: [UInt8], value: String)?
+    var reason: (bytes: [UInt8], value: String)?
   }
 
   static func quotedList(_ items: [String]) -> String {
@@ -359,7 +375,9 @@ public enum EventLogReader {
     guard object.keys.sorted() == expected else {
       throw .invalidStructure(
         line: line,
-        detail: "structured actor must contain exactly ['model', 'profile', 'role', 'tool']; got \(quotedList(object.keys.sorted()))")
+        detail:
+          "structured actor must contain exactly ['model', 'profile', 'role', 'tool']; got \(quotedList(object.keys.sorted()))"
+      )
     }
     for key in expected {
       switch object[key] {
@@ -433,7 +451,7 @@ public enum EventLogReader {
       at: atKey,
       actor: actor,
       force: reader.isTruthy(force),
-      reason: f.reason.flatMap(reader.string),
+      reason: f.reason.flatMap { reader.interned($0, &interner.reason) },
       reasonSource: f.reasonSource.flatMap(reader.string),
       reviewRef: f.reviewRef.flatMap(reader.string),
       reviewResult: reviewResult,
@@ -445,19 +463,26 @@ public enum EventLogReader {
   static let ulidCharacters = Set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
   static func isULID(_ text: String) -> Bool {
-    text.count == 26 && text.allSatisfy { ulidCharacters.contains($0) }
+    text.utf8.count == 26 && text.utf8.allSatisfy { ulidBytes[Int($0)] }
   }
 
-  private static func annotation(from f: Fields, reader: RowReader, line: Int) throws(EventLogError) -> AnnotationEvent {
-    let eventID = reader.json(try required(f.eventID, "event_id", line: line))
-    guard let idText = eventID.stringValue, isULID(idText) else {
+  private static let ulidBytes: [Bool] = (0..<256).map { byte in
+    ulidCharacters.contains(Character(Unicode.Scalar(UInt8(byte))))
+  }
+
+  private static func annotation(from f: Fields, reader: RowReader, line: Int) throws(EventLogError) -> AnnotationEvent
+  {
+    let eventIDRaw = try required(f.eventID, "event_id", line: line)
+    guard eventIDRaw.kind == .string, let idText = reader.string(eventIDRaw), isULID(idText) else {
       throw .invalidStructure(
-        line: line, detail: "InnerStateChanged.event_id is not a valid ULID: \(pythonRepr(eventID))")
+        line: line, detail: "InnerStateChanged.event_id is not a valid ULID: \(pythonRepr(reader.json(eventIDRaw)))")
     }
     let deltaValue = reader.json(try required(f.delta, "delta", line: line))
-    let wpID = reader.json(try required(f.wpID, "wp_id", line: line))
-    let at = reader.json(try required(f.at, "at", line: line))
-    let actor = try actorIdentity(reader.json(try required(f.actor, "actor", line: line)), line: line)
+    let wpID = reader.string(try required(f.wpID, "wp_id", line: line)) ?? "None"
+    let at = reader.string(try required(f.at, "at", line: line)) ?? "None"
+    let actorRaw = try required(f.actor, "actor", line: line)
+    let actor =
+      actorRaw.kind == .string ? reader.string(actorRaw) ?? "" : try actorIdentity(reader.json(actorRaw), line: line)
     guard case .object(let delta) = deltaValue else {
       throw .invalidStructure(line: line, detail: "annotation delta must be an object")
     }
@@ -479,8 +504,7 @@ public enum EventLogReader {
     if let pid = delta["shell_pid"], pid != .null, pid.intValue == nil, Int(pythonString(pid)) == nil {
       throw .invalidStructure(line: line, detail: "invalid literal for int() with base 10: \(pythonRepr(pid))")
     }
-    return AnnotationEvent(
-      eventID: idText, wpID: pythonString(wpID), at: pythonString(at), actor: actor, delta: delta)
+    return AnnotationEvent(eventID: idText, wpID: wpID, at: at, actor: actor, delta: delta)
   }
 
   static func pythonRepr(_ value: JSONValue) -> String {

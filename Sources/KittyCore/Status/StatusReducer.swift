@@ -2,11 +2,6 @@
 /// transitions deduplicated by `event_id` (first wins) and sorted by `(at, event_id)`; a rollback beats a
 /// forward move with the same `at`; runtime slots carry forward; annotations are folded afterwards.
 public enum StatusReducer {
-  /// Slots a transition carries forward from the previous state.
-  static let runtimeSlots = [
-    "shell_pid", "shell_pid_created_at", "subtasks", "notes", "tracker_refs", "agent", "assignee", "review",
-    "role", "agent_profile", "agent_profile_version", "model", "provider",
-  ]
   /// Annotation fields whose present, non-empty value replaces the slot of the same name.
   static let replaceSlots = [
     "shell_pid", "shell_pid_created_at", "agent", "assignee", "role", "agent_profile", "agent_profile_version",
@@ -29,24 +24,40 @@ public enum StatusReducer {
     let sorted = zip(order, order.dropFirst()).allSatisfy { !precedes(events[$1], events[$0]) }
     if !sorted { order.sort { precedes(events[$0], events[$1]) } }
 
-    var states: [String: WPState] = [:]
-    for index in order {
-      let event = events[index]
-      let current = states[event.wpID]
-      if shouldApply(event, over: current) {
-        states[event.wpID] = state(from: event, previous: current)
+    // WPs get a dense index on first sight, so each event costs one hash lookup and an in-place update.
+    var indexOf: [String: Int] = [:]
+    var ids: [String] = []
+    var folded: [WPState?] = []
+    events.withUnsafeBufferPointer { buffer in
+      for index in order {
+        // Work through the pointer: copying each event would retain and release all of its fields.
+        let event = buffer.baseAddress! + index
+        let slot: Int
+        if let known = indexOf[event.pointee.wpID] {
+          slot = known
+        } else {
+          slot = folded.count
+          indexOf[event.pointee.wpID] = slot
+          ids.append(event.pointee.wpID)
+          folded.append(nil)
+        }
+        if shouldApply(event, over: folded[slot]) { apply(event, to: &folded[slot]) }
       }
     }
+    var states: [String: WPState] = [:]
+    states.reserveCapacity(ids.count)
+    for (slot, id) in ids.enumerated() { states[id] = folded[slot] }
 
-    let annotationOrder = stream.annotations.indices.map { (LogKey(stream.annotations[$0].at), LogKey(stream.annotations[$0].eventID), $0) }
-      .sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }.map(\.2)
+    let annotationOrder = stream.annotations.indices.map {
+      (LogKey(stream.annotations[$0].at), LogKey(stream.annotations[$0].eventID), $0)
+    }.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }.map(\.2)
     for annotation in annotationOrder.map({ stream.annotations[$0] }) {
       var state =
         states[annotation.wpID]
         ?? WPState(
           lane: Lane.uninitialized.rawValue, actor: annotation.actor, lastTransitionKey: nil, lastEventKey: nil,
-          forceCount: 0, slots: JSONObject(), setByRollback: false)
-      apply(annotation.delta, to: &state)
+          forceCount: 0, runtime: JSONObject(), reviewResultSlot: nil, cancellation: nil, setByRollback: false)
+      apply(annotation.delta, to: &state.runtime)
       states[annotation.wpID] = state
     }
 
@@ -75,46 +86,46 @@ public enum StatusReducer {
     return a.eventID < b.eventID
   }
 
-  static func shouldApply(_ event: TransitionEvent, over current: WPState?) -> Bool {
-    guard let current, current.lastTransitionKey == event.at else { return true }
-    if event.isRollback && !current.setByRollback { return true }
-    if current.lastEventKey != nil && current.setByRollback && !event.isRollback { return false }
+  static func shouldApply(_ event: UnsafePointer<TransitionEvent>, over current: WPState?) -> Bool {
+    guard let current, current.lastTransitionKey == event.pointee.at else { return true }
+    let rollback = event.pointee.isRollback
+    if rollback && !current.setByRollback { return true }
+    if current.lastEventKey != nil && current.setByRollback && !rollback { return false }
     return true
   }
 
-  static func state(from event: TransitionEvent, previous: WPState?) -> WPState {
-    var slots = JSONObject()
-    if let previous {
-      for slot in runtimeSlots {
-        if let value = previous.slots[slot] { slots[slot] = value }
+  /// `_wp_state_from_event`: the new lane and identity; runtime slots carry forward; the claim sidecar,
+  /// the review result and the cancellation provenance are projected.
+  static func apply(_ event: UnsafePointer<TransitionEvent>, to current: inout WPState?) {
+    if current == nil {
+      current = WPState(
+        lane: "", actor: "", lastTransitionKey: nil, lastEventKey: nil, forceCount: 0, runtime: JSONObject(),
+        reviewResultSlot: nil, cancellation: nil, setByRollback: false)
+    }
+    // Mutate in place (no copy of the state per event).
+    current!.lane = event.pointee.toLane.rawValue
+    current!.actor = event.pointee.actor
+    current!.lastTransitionKey = event.pointee.at
+    current!.lastEventKey = event.pointee.eventID
+    if event.pointee.force { current!.forceCount += 1 }
+    current!.setByRollback = event.pointee.isRollback
+    if event.pointee.fromLane == .planned, event.pointee.toLane == .claimed, let sidecar = event.pointee.claimSidecar {
+      if let pid = sidecar["shell_pid"], pid != .null { current!.runtime["shell_pid"] = pid }
+      if let created = sidecar["shell_pid_created_at"], created != .null {
+        current!.runtime["shell_pid_created_at"] = created
       }
+      if let agent = sidecar["agent"], agent.isTruthy { current!.runtime["agent"] = agent }
     }
-    if event.fromLane == .planned, event.toLane == .claimed {
-      let sidecar = event.claimSidecar ?? JSONObject()
-      if let pid = sidecar["shell_pid"], pid != .null { slots["shell_pid"] = pid }
-      if let created = sidecar["shell_pid_created_at"], created != .null { slots["shell_pid_created_at"] = created }
-      if let agent = sidecar["agent"], agent.isTruthy { slots["agent"] = agent }
+    if let result = event.pointee.reviewResult {
+      current!.reviewResultSlot = .object(result)
+    } else if event.pointee.fromLane == .inReview {
+      current!.reviewResultSlot = .null
     }
-    if let result = event.reviewResult {
-      slots["review_result"] = .object(result)
-    } else if event.fromLane == .inReview {
-      slots["review_result"] = .null
-    } else if let previous, let kept = previous.slots["review_result"] {
-      slots["review_result"] = kept
+    if event.pointee.toLane == .canceled {
+      current!.cancellation = (.optional(event.pointee.reason), cancellationSource(event.pointee))
+    } else if current!.cancellation != nil {
+      current!.cancellation = nil
     }
-    if event.toLane == .canceled {
-      slots["cancellation_reason"] = .optional(event.reason)
-      slots["reason_source"] = .string(cancellationSource(event))
-    }
-    return WPState(
-      lane: event.toLane.rawValue,
-      actor: event.actor,
-      lastTransitionKey: event.at,
-      lastEventKey: event.eventID,
-      forceCount: (previous?.forceCount ?? 0) + (event.force ? 1 : 0),
-      slots: slots,
-      setByRollback: event.isRollback
-    )
   }
 
   static func cancellationSource(_ event: TransitionEvent) -> String {
@@ -124,45 +135,46 @@ public enum StatusReducer {
     return "operator"
   }
 
-  static func apply(_ delta: JSONObject, to state: inout WPState) {
+  /// `_apply_annotation_delta` on the runtime slots.
+  static func apply(_ delta: JSONObject, to runtime: inout JSONObject) {
     if delta["release_runtime_claim"]?.isTruthy == true {
-      for slot in claimReleaseSlots { state.slots[slot] = .null }
+      for slot in claimReleaseSlots { runtime[slot] = .null }
     }
     for slot in replaceSlots {
       guard let value = delta[slot], value != .null, value != .string("") else { continue }
       if slot == "shell_pid", case .string(let text) = value, let number = Int(text) {
-        state.slots[slot] = .int(number)
+        runtime[slot] = .int(number)
       } else {
-        state.slots[slot] = value
+        runtime[slot] = value
       }
     }
     if let subtasks = delta["subtasks"]?.objectValue {
-      var current = state.slots["subtasks"]?.objectValue ?? JSONObject()
+      var current = runtime["subtasks"]?.objectValue ?? JSONObject()
       for (id, status) in subtasks { current[id] = status }
-      state.slots["subtasks"] = .object(current)
+      runtime["subtasks"] = .object(current)
     }
     if let note = delta["note"], note != .null {
-      var notes = state.slots["notes"]?.arrayValue ?? []
+      var notes = runtime["notes"]?.arrayValue ?? []
       notes.append(note)
-      state.slots["notes"] = .array(notes)
+      runtime["notes"] = .array(notes)
     }
     if let replace = delta["tracker_refs_replace"]?.arrayValue {
       var unique: [JSONValue] = []
       for ref in replace where !unique.contains(ref) { unique.append(ref) }
-      state.slots["tracker_refs"] = .array(unique)
+      runtime["tracker_refs"] = .array(unique)
     } else if let refs = delta["tracker_refs"]?.arrayValue {
-      var merged = state.slots["tracker_refs"]?.arrayValue ?? []
+      var merged = runtime["tracker_refs"]?.arrayValue ?? []
       for ref in refs where !merged.contains(ref) { merged.append(ref) }
-      state.slots["tracker_refs"] = .array(merged)
+      runtime["tracker_refs"] = .array(merged)
     }
     if let review = delta["review"]?.objectValue {
       let fields = ["at", "actor", "wp_id", "reason"].map { key in
         review[key].map(EventLogReader.pythonString) ?? ""
       }
       if fields.allSatisfy(\.isEmpty) {
-        state.slots["review"] = .null
+        runtime["review"] = .null
       } else {
-        state.slots["review"] = .object(
+        runtime["review"] = .object(
           JSONObject(zip(["at", "actor", "wp_id", "reason"], fields.map { .string($0) }).map { ($0, $1) }))
       }
     }
@@ -170,10 +182,12 @@ public enum StatusReducer {
 }
 
 extension String {
-  var trimmingWhitespace: String {
-    var s = Substring(self)
-    while let f = s.first, f.isWhitespace { s.removeFirst() }
-    while let l = s.last, l.isWhitespace { s.removeLast() }
-    return String(s)
+  /// The string without leading and trailing white space (stdlib only; Foundation's is slow here).
+  public var trimmingWhitespace: String {
+    let scalars = unicodeScalars
+    guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+    let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+    if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return self }
+    return String(scalars[first...last])
   }
 }

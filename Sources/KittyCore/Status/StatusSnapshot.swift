@@ -5,8 +5,12 @@ public struct WPState: Sendable, Equatable {
   var lastTransitionKey: LogKey?
   var lastEventKey: LogKey?
   public var forceCount: Int
-  /// Runtime slots and projections (`subtasks`, `notes`, `review_result`, `cancellation_reason`, …).
-  public var slots: JSONObject
+  /// The runtime slots that carry forward across transitions (`subtasks`, `notes`, `agent`, `shell_pid`, …).
+  public var runtime: JSONObject
+  /// `review_result`: nil when never set, `.null` after a forced exit from in_review, else the result object.
+  public var reviewResultSlot: JSONValue?
+  /// `cancellation_reason` and `reason_source`, present only while the WP is canceled.
+  public var cancellation: (reason: JSONValue, source: String)?
   /// Whether the transition that set this state was a reviewer rollback (for same-`at` precedence).
   var setByRollback: Bool
 
@@ -14,13 +18,24 @@ public struct WPState: Sendable, Equatable {
   public var lastTransitionAt: String? { lastTransitionKey?.string }
   public var lastEventID: String? { lastEventKey?.string }
 
-  public var reviewResult: JSONObject? { slots["review_result"]?.objectValue }
-  public var reasonSource: String? { slots["reason_source"]?.stringValue }
+  public var reviewResult: JSONObject? { reviewResultSlot?.objectValue }
+  public var reasonSource: String? { cancellation?.source }
+
+  /// Every slot beyond the five fixed fields, as status.json lists them.
+  public var slots: JSONObject {
+    var object = runtime
+    if let reviewResultSlot { object["review_result"] = reviewResultSlot }
+    if let cancellation {
+      object["cancellation_reason"] = cancellation.reason
+      object["reason_source"] = .string(cancellation.source)
+    }
+    return object
+  }
 
   /// The `subtasks` slot: subtask id -> lane string.
   public var subtasks: [String: String] {
     var result: [String: String] = [:]
-    for (key, value) in slots["subtasks"]?.objectValue ?? JSONObject() {
+    for (key, value) in runtime["subtasks"]?.objectValue ?? JSONObject() {
       if let text = value.stringValue { result[key] = text }
     }
     return result
@@ -36,6 +51,11 @@ public struct WPState: Sendable, Equatable {
     ]
     for (key, value) in slots { object[key] = value }
     return .object(object)
+  }
+
+  public static func == (lhs: WPState, rhs: WPState) -> Bool {
+    lhs.lane == rhs.lane && lhs.actor == rhs.actor && lhs.lastTransitionKey == rhs.lastTransitionKey
+      && lhs.lastEventKey == rhs.lastEventKey && lhs.forceCount == rhs.forceCount && lhs.slots == rhs.slots
   }
 }
 

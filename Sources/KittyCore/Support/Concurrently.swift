@@ -34,3 +34,35 @@ private final class ResultBox<A, E: Error>: @unchecked Sendable {
     return value
   }
 }
+
+/// Maps an array on all cores in contiguous chunks, keeping the order of the input.
+public enum ParallelMap {
+  public static func run<T: Sendable, R: Sendable>(
+    _ items: [T], minimumPerTask: Int, _ transform: @escaping @Sendable (T) -> R
+  ) -> [R] {
+    let tasks = max(1, min(ProcessInfo.processInfo.activeProcessorCount * 2, items.count / max(minimumPerTask, 1)))
+    if tasks == 1 { return items.map(transform) }
+    let box = ChunkBox<R>(count: tasks)
+    DispatchQueue.concurrentPerform(iterations: tasks) { task in
+      let range = (items.count * task / tasks)..<(items.count * (task + 1) / tasks)
+      box.store(task, items[range].map(transform))
+    }
+    return box.joined()
+  }
+}
+
+private final class ChunkBox<R>: @unchecked Sendable {
+  private var chunks: [[R]]
+  private let lock = NSLock()
+  init(count: Int) { chunks = Array(repeating: [], count: count) }
+  func store(_ index: Int, _ values: [R]) {
+    lock.lock()
+    chunks[index] = values
+    lock.unlock()
+  }
+  func joined() -> [R] {
+    lock.lock()
+    defer { lock.unlock() }
+    return chunks.flatMap { $0 }
+  }
+}

@@ -12,11 +12,11 @@ enum SimpleYAML {
   static func parse(_ source: String) -> JSONValue? {
     var lines: [Line] = []
     var number = 0
-    for raw in source.split(separator: "\n", omittingEmptySubsequences: false) {
+    for rawBytes in source.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
       number += 1
-      var line = raw
-      if line.last == "\r" { line = line.dropLast() }
-      if line.contains("\t") { return nil }
+      if rawBytes.contains(0x09) { return nil }
+      var line = Substring(rawBytes)
+      if line.utf8.last == 0x0D { line = line.dropLast() }
       let indent = line.prefix { $0 == " " }.count
       let body = line.dropFirst(indent)
       if body.isEmpty || body.hasPrefix("#") { continue }
@@ -71,7 +71,7 @@ enum SimpleYAML {
     let after = text.index(after: colon)
     guard after == text.endIndex || text[after] == " " else { return nil }
     let key = text[..<colon]
-    if key.contains(" #") || key.hasSuffix(" ") { return nil }
+    if key.utf8.contains(0x23) || key.utf8.last == 0x20 { return nil }
     let rest = text[after...].drop { $0 == " " }
     return (String(key), rest)
   }
@@ -107,7 +107,9 @@ enum SimpleYAML {
 
   static func parseSequence(_ lines: inout [Line], _ index: inout Int, indent: Int) -> JSONValue? {
     var items: [JSONValue] = []
-    while index < lines.count, lines[index].indent == indent, lines[index].text.hasPrefix("- ") || lines[index].text == "-" {
+    while index < lines.count, lines[index].indent == indent,
+      lines[index].text.hasPrefix("- ") || lines[index].text == "-"
+    {
       let line = lines[index]
       let rest = line.text.dropFirst(2).drop { $0 == " " }
       index += 1
@@ -138,11 +140,11 @@ enum SimpleYAML {
   static func scalarOrFlow(_ text: Substring) -> JSONValue? {
     if text.hasPrefix("[") {
       guard text.hasSuffix("]") else { return nil }
-      let inner = text.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+      let inner = String(text.dropFirst().dropLast()).trimmingWhitespace
       if inner.isEmpty { return .array([]) }
       var items: [JSONValue] = []
       for part in splitFlow(Substring(inner)) {
-        let item = part.trimmingCharacters(in: .whitespaces)
+        let item = String(part).trimmingWhitespace
         if item.isEmpty || item.hasPrefix("[") || item.hasPrefix("{") { return nil }
         guard let value = scalar(Substring(item), inFlow: true) else { return nil }
         items.append(value)
@@ -193,9 +195,10 @@ enum SimpleYAML {
       else { return nil }
       return value
     }
-    if let first = text.first, "&*!|>%@`{}[]".contains(first) { return nil }
-    if text.contains(": ") || text.hasSuffix(":") { return nil }
-    if inFlow && (text.contains("{") || text.contains("}") || text.contains("]")) { return nil }
+    let bytes = text.utf8
+    if let first = bytes.first, Array("&*!|>%@`{}[]".utf8).contains(first) { return nil }
+    if bytes.last == 0x3A || zip(bytes, bytes.dropFirst()).contains(where: { $0 == 0x3A && $1 == 0x20 }) { return nil }
+    if inFlow && bytes.contains(where: { $0 == 0x7B || $0 == 0x7D || $0 == 0x5D }) { return nil }
     return YAML.resolvePlain(String(text))
   }
 }

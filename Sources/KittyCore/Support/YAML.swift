@@ -36,7 +36,8 @@ public enum YAML {
     case ".nan", ".NaN", ".NAN": return .double(.nan)
     default: break
     }
-    guard let first = text.unicodeScalars.first, first == "-" || first == "+" || first == "." || ("0"..."9").contains(first)
+    guard let first = text.unicodeScalars.first,
+      first == "-" || first == "+" || first == "." || ("0"..."9").contains(first)
     else { return .string(text) }
     if let int = Int(text) { return .int(int) }
     if text.hasPrefix("0o"), let int = Int(text.dropFirst(2), radix: 8) { return .int(int) }

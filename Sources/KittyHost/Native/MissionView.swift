@@ -13,13 +13,13 @@ public struct MissionView: Sendable {
   public init(mission: Mission, includeAnnotations: Bool = false, readLanes: Bool = false) throws(MissionError) {
     self.mission = mission
     // The prompt files and the event log are independent: read them on two threads.
-    let (packages, stream) = Concurrently.run({ () throws(MissionError) in try mission.workPackages() },
-      { () throws(MissionError) in try mission.eventStream() })
+    let (packages, stream) = Concurrently.run(
+      { () throws(MissionError) in try mission.workPackages() },
+      { () throws(MissionError) in try mission.eventStream(annotations: includeAnnotations) })
     let workPackages = try packages.get()
-    var events = try stream.get()
+    let events = try stream.get()
     self.workPackages = workPackages
     self.graph = try mission.dependencyGraph(workPackages)
-    if !includeAnnotations { events.annotations = [] }
     self.snapshot = StatusReducer.reduce(events)
     self.lanes = readLanes ? try mission.lanesManifest() : nil
   }
