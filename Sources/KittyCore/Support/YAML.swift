@@ -11,6 +11,11 @@ public enum YAML {
   /// Parses one YAML document. An empty document is `.null`.
   public static func parse(_ text: String) throws(ParseError) -> JSONValue {
     if let fast = SimpleYAML.parse(text) { return fast }
+    return try parseFully(text)
+  }
+
+  /// The full YAML parser (libyaml through Yams), used when the fast reader declines.
+  static func parseFully(_ text: String) throws(ParseError) -> JSONValue {
     do {
       guard let node = try Yams.compose(yaml: text, .basic) else { return .null }
       return convert(node)

@@ -1,0 +1,58 @@
+import Foundation
+import KittyTestSupport
+import Testing
+
+@testable import KittyCore
+
+/// The fast frontmatter reader must read exactly what the full YAML parser reads, or decline.
+@Suite struct YAMLTests {
+  static let samples: [String] = [
+    "work_package_id: WP01\ntitle: Core\ndependencies: []\nsubtasks:\n- T001\n- T002\n",
+    "a: 'it''s'\nb: \"quoted \\\"x\\\" \\u00e9\"\nc: ~\nd: null\ne: true\nf: 034\ng: 1.5\nh: yes\ni: 2026-01-01\n",
+    "history:\n- at: '2026-01-01T00:00:00Z'\n  actor: system\n  action: Prompt generated\n- at: x\n  actor: y\n",
+    "deps: [WP01, 'WP02', \"WP03\"]\nempty: {}\nnested:\n  inner: 1\n  list:\n  - a\n",
+    "key: value # comment\n# whole line comment\nurl: http://x/y#z\n",
+    "owned_files:\n  - src/a.sh\n  - 'src/b c.sh'\n",
+    "text: a: b\n",  // not plain YAML: both must agree or the fast path must decline
+    "block: |\n  line one\n  line two\n",
+    "anchor: &a 1\nref: *a\n",
+    "folded: >\n  x\n  y\n",
+    "multi: first\n  continued\n",
+    "dup: 1\ndup: 2\n",
+  ]
+
+  @Test(arguments: samples)
+  func fastReaderAgreesWithYamsOrDeclines(sample: String) throws {
+    guard let fast = SimpleYAML.parse(sample) else { return }
+    let full = try YAML.parseFully(sample)
+    #expect(fast == full)
+  }
+
+  @Test func fastReaderHandlesSpecKittyFrontmatter() throws {
+    let repo = try TestSupport.cloneFixture("lanes-merged")
+    let tasks = try FileManager.default.subpathsOfDirectory(atPath: "\(repo)/kitty-specs").filter {
+      $0.contains("/tasks/WP") && $0.hasSuffix(".md")
+    }
+    #expect(tasks.count == 4)
+    for task in tasks {
+      let text = try TestSupport.read("\(repo)/kitty-specs/\(task)")
+      let (yaml, _) = try #require(WorkPackage.splitFrontmatter(text))
+      let fast = try #require(SimpleYAML.parse(yaml), "fast reader declined \(task)")
+      #expect(fast == (try YAML.parseFully(yaml)))
+    }
+  }
+
+  @Test func plainScalarsResolveWithTheCoreSchema() {
+    #expect(YAML.resolvePlain("yes") == .string("yes"))
+    #expect(YAML.resolvePlain("034") == .int(34))
+    #expect(YAML.resolvePlain("0x1F") == .int(31))
+    #expect(YAML.resolvePlain("1e3") == .double(1000))
+    #expect(YAML.resolvePlain("~") == .null)
+    #expect(YAML.resolvePlain("WP01") == .string("WP01"))
+    #expect(YAML.resolvePlain("-") == .string("-"))
+  }
+
+  @Test func duplicateKeysAreRefused() {
+    #expect(throws: YAML.ParseError.self) { try YAML.parse("a: 1\na: 2\n") }
+  }
+}
