@@ -17,9 +17,12 @@ public struct LaneWorktreeSpec: Sendable, Equatable {
     public var label: String
     /// A branch name or a commit id.
     public var revision: String
-    public init(label: String, revision: String) {
+    /// Skip it (instead of failing) when the revision does not exist, e.g. a dependency lane already merged away.
+    public var optional: Bool
+    public init(label: String, revision: String, optional: Bool = false) {
       self.label = label
       self.revision = revision
+      self.optional = optional
     }
   }
 

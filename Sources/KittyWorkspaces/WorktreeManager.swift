@@ -162,6 +162,7 @@ public struct WorktreeManager: Sendable {
       do {
         theirs = try repo.resolve(source.revision)
       } catch {
+        if source.optional { continue }
         throw WorkspaceError.notFound("\(source.label) (\(source.revision))")
       }
       switch try repo.mergeInMemory(ours: tip, theirs: theirs) {

@@ -13,6 +13,15 @@ public struct WorktreeReport: Sendable, Equatable {
   public var workDirectoryExists: Bool
   public var problems: [String]
   public var isHealthy: Bool { problems.isEmpty }
+
+  public var json: JSONValue {
+    [
+      "name": .string(name), "path": .string(path), "branch": .optional(branch),
+      "expected_branch": .optional(expectedBranch),
+      "locked": .bool(locked), "lock_reason": .optional(lockReason), "healthy": .bool(isHealthy),
+      "problems": .strings(problems),
+    ]
+  }
 }
 
 /// Checks the admin directory, the gitdir link both ways, HEAD, the lane branch and the lock.
@@ -21,6 +30,18 @@ public struct WorktreeValidator: Sendable {
 
   public init(context: RepositoryContext) {
     self.context = context
+  }
+
+  /// Reports for every linked worktree (or one mission's).
+  public func checkAll(mission: String? = nil) throws -> [WorktreeReport] {
+    let repo = try context.open()
+    return try repo.worktrees().compactMap { worktree in
+      if let mission {
+        let owner = LaneWorktreeName.parse((worktree.path as NSString).lastPathComponent, repoRoot: context.root)
+        guard owner?.missionSlug == mission else { return nil }
+      }
+      return check(worktree, repo: repo)
+    }
   }
 
   public func check(_ worktree: WorktreeInfo, repo: Repository) -> WorktreeReport {

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import KittyCore
+
+/// Flags shared by the human-facing commands.
+struct OutputOptions: ParsableArguments {
+  @Flag(name: .long, help: "Print JSON on stdout instead of text.")
+  var json = false
+}
+
+/// Writes machine output to stdout and diagnostics to stderr; turns library errors into one-line messages.
+enum Console {
+  static func printJSON(_ value: JSONValue) {
+    print(JSONWriter(indent: 2, sortKeys: false, ensureASCII: false).string(value))
+  }
+
+  static func error(_ message: String) {
+    FileHandle.standardError.write(Data(("git kitty: " + message + "\n").utf8))
+  }
+
+  /// Runs `body`; an error becomes a one-line message on stderr and exit status 1.
+  static func run(_ body: () throws -> Void) throws {
+    do {
+      try body()
+    } catch let exit as ExitCode {
+      throw exit
+    } catch {
+      Console.error(describe(error))
+      throw ExitCode(1)
+    }
+  }
+
+  static func describe(_ error: Error) -> String {
+    if let described = error as? CustomStringConvertible { return described.description }
+    return error.localizedDescription
+  }
+
+  static var currentDirectory: String { FileManager.default.currentDirectoryPath }
+}
+
+extension Int64 {
+  /// `12.3 MB`-style size for people.
+  var humanSize: String {
+    let units = ["B", "KB", "MB", "GB", "TB"]
+    var value = Double(self)
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 {
+      value /= 1024
+      unit += 1
+    }
+    return unit == 0 ? "\(self) B" : String(format: "%.1f %@", value, units[unit])
+  }
+}
