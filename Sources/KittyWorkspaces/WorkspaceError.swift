@@ -17,6 +17,7 @@ public enum WorkspaceError: Error, Equatable, Sendable, CustomStringConvertible,
   case notFound(String)
   case unknownLane(laneID: String, mission: String)
   case concurrentUpdate(branch: String)
+  case headMismatch(expected: String, actual: String?)
   case git(GitError, during: String)
   case io(String)
 
@@ -54,6 +55,9 @@ public enum WorkspaceError: Error, Equatable, Sendable, CustomStringConvertible,
     case .unknownLane(let laneID, let mission): return "lane \(laneID) is not defined in lanes.json of \(mission)"
     case .concurrentUpdate(let branch):
       return "\(branch) moved while git-kitty was updating it; nothing was changed, try again"
+    case .headMismatch(let expected, let actual):
+      return "the main checkout is on \(actual ?? "a detached HEAD"), but the mission's status lives on \(expected); "
+        + "run git checkout \(expected) in the main checkout first"
     case .git(let error, let during): return "\(during): \(error.message)"
     case .io(let detail): return detail
     }

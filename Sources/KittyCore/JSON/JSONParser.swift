@@ -3,6 +3,27 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
   public let message: String
   public let offset: Int
   public var description: String { "\(message) at byte \(offset)" }
+
+  /// Python's `JSONDecodeError` text for this error in `document`: `msg: line L column C (char P)`,
+  /// counting code points.
+  public func pythonDescription(in document: String) -> String {
+    var line = 1
+    var column = 1
+    var position = 0
+    var byteOffset = 0
+    for scalar in document.unicodeScalars {
+      if byteOffset >= offset { break }
+      byteOffset += String(scalar).utf8.count
+      position += 1
+      if scalar == "\n" {
+        line += 1
+        column = 1
+      } else {
+        column += 1
+      }
+    }
+    return "\(message): line \(line) column \(column) (char \(position))"
+  }
 }
 
 /// A strict, allocation-light JSON parser over UTF-8 bytes (RFC 8259; also accepts NaN/Infinity as

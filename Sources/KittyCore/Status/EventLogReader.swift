@@ -357,7 +357,7 @@ public enum EventLogReader {
   }
 
   /// Python's `str(value)` for the scalar shapes that appear in logs.
-  static func pythonString(_ value: JSONValue) -> String {
+  public static func pythonString(_ value: JSONValue) -> String {
     switch value {
     case .string(let s): return s
     case .null: return "None"

@@ -22,6 +22,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
   case safeCommitProtectedBranch = "SAFE_COMMIT_PROTECTED_BRANCH"
   case safeCommitHeadMismatch = "SAFE_COMMIT_HEAD_MISMATCH"
   case safeCommitGeneric = "SAFE_COMMIT_GENERIC"
+  case safeCommitDestinationNotFound = "SAFE_COMMIT_DESTINATION_NOT_FOUND"
   case dirtyWorktree = "DIRTY_WORKTREE"
 }
 

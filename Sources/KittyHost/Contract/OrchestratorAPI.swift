@@ -66,11 +66,31 @@ public enum OrchestratorAPI {
       return try host.listReady(mission: args["--mission"]!)
     case .resolveWorkspace:
       return try host.resolveWorkspace(mission: args["--mission"]!, wp: args["--wp"]!)
-    case .startImplementation, .startReview, .transition, .appendHistory, .acceptMission, .mergeMission:
-      throw HostFailure(
-        .usageError,
-        "git kitty orchestrator-api \(verb.rawValue) is not available in this version of git-kitty yet; "
-          + "run it with spec-kitty's host (spec-kitty orchestrator-api \(verb.rawValue))")
+    case .startImplementation:
+      return try host.startImplementation(
+        mission: args["--mission"]!, wp: args["--wp"]!, actor: args["--actor"]!, policy: args["--policy"])
+    case .startReview:
+      return try host.startReview(
+        mission: args["--mission"]!, wp: args["--wp"]!, actor: args["--actor"]!, policy: args["--policy"],
+        reviewRef: args["--review-ref"])
+    case .transition:
+      var request = NativeHost.TransitionArguments(
+        mission: args["--mission"]!, wp: args["--wp"]!, to: args["--to"]!, actor: args["--actor"]!)
+      request.note = args["--note"]
+      request.policy = args["--policy"]
+      request.force = args.flag("--force")
+      request.reviewRef = args["--review-ref"]
+      request.reviewResultJSON = args["--review-result-json"]
+      request.evidenceJSON = args["--evidence-json"]
+      request.subtasksComplete = args.optionalFlag("--subtasks-complete")
+      return try host.transition(request)
+    case .appendHistory:
+      return try host.appendHistory(
+        mission: args["--mission"]!, wp: args["--wp"]!, actor: args["--actor"]!, note: args["--note"]!)
+    case .acceptMission:
+      return try host.acceptMission(mission: args["--mission"]!, actor: args["--actor"]!)
+    case .mergeMission:
+      throw HostFailure(.usageError, "merge-mission is not available in this version of git-kitty yet")
     }
   }
 

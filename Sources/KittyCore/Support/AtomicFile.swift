@@ -1,0 +1,47 @@
+import Foundation
+
+/// Writes files so that readers see either the old or the new content, never a mix, and the change survives
+/// a crash: write a temporary file in the same directory, fsync it, rename it over the target, fsync the directory.
+public enum AtomicFile {
+  public struct Failure: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let detail: String
+    public var description: String { "cannot write \(path): \(detail)" }
+  }
+
+  public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws(Failure) {
+    let directory = (path as NSString).deletingLastPathComponent
+    let temp =
+      "\(directory)/.\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+    guard fd >= 0 else { throw Failure(path: path, detail: String(cString: strerror(errno))) }
+    var written = 0
+    let ok = data.withUnsafeBytes { raw -> Bool in
+      while written < raw.count {
+        let n = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
+        if n < 0 {
+          if errno == EINTR { continue }
+          return false
+        }
+        written += n
+      }
+      return fsync(fd) == 0
+    }
+    let detail = ok ? "" : String(cString: strerror(errno))
+    close(fd)
+    guard ok, rename(temp, path) == 0 else {
+      let reason = ok ? String(cString: strerror(errno)) : detail
+      unlink(temp)
+      throw Failure(path: path, detail: reason)
+    }
+    let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if dirFD >= 0 {
+      fsync(dirFD)
+      close(dirFD)
+    }
+  }
+
+  public static func write(_ text: String, to path: String) throws(Failure) {
+    try write(Data(text.utf8), to: path)
+  }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import KittyCore
+import KittyGit
+import KittyWorkspaces
+
+/// Writes to one mission under spec-kitty's per-mission lock: appends events, re-materialises status.json and
+/// commits both onto the mission's target branch. A failed write puts the files back as they were.
+struct MissionWriter {
+  let mission: Mission
+  let context: RepositoryContext
+  /// How long to wait for the mission lock before answering with an error.
+  static let lockTimeout: Double = {
+    Double(ProcessInfo.processInfo.environment["KITTY_LOCK_TIMEOUT"] ?? "") ?? 30
+  }()
+
+  /// `<git-common-dir>/spec-kitty-locks/<slug>.status.lock`, the file spec-kitty locks.
+  var lockPath: String { "\(context.commonDirectory)/spec-kitty-locks/\(mission.slug).status.lock" }
+
+  /// The branch status commits land on: the target branch (lanes and single_branch topologies).
+  func statusBranch() throws(HostFailure) -> String {
+    if mission.topology.hasCoordinationBranch {
+      throw HostFailure(
+        .safeCommitDestinationNotFound,
+        "git-kitty writes lanes and single_branch missions; \(mission.slug) uses the \(mission.topology.rawValue) "
+          + "topology, whose status lives on a coordination branch. Use spec-kitty's host for it.")
+    }
+    guard let target = mission.targetBranch, !target.isEmpty else {
+      throw HostFailure(.safeCommitDestinationNotFound, "meta.json of \(mission.slug) names no target_branch")
+    }
+    return target
+  }
+
+  /// Runs `body` holding the mission lock.
+  func locked<T>(_ verb: String, _ body: () throws(HostFailure) -> T) throws(HostFailure) -> T {
+    let lock: FileLock
+    do {
+      lock = try FileLock(path: lockPath, timeout: Self.lockTimeout)
+    } catch {
+      throw HostFailure(
+        .transitionRejected,
+        "Timed out acquiring the status lock for \(mission.slug) (\(lockPath)): another process holds it. Try again.",
+        fields: ["lock_path": .string(lockPath)])
+    }
+    defer { lock.unlock() }
+    return try body()
+  }
+
+  /// Checks that a status commit could land, before anything is written.
+  func preflight() throws(HostFailure) -> String {
+    let branch = try statusBranch()
+    if context.protection.isProtected(branch) {
+      throw HostFailure(
+        .safeCommitProtectedBranch,
+        "safe_commit: refusing to commit to protected branch '\(branch)' in \(context.root). Start a non-protected "
+          + "feature branch for the mission (its target_branch) or set protection.protected_branches in .kittify/config.yaml."
+      )
+    }
+    do {
+      let repo = try Repository.open(at: context.root)
+      let head = try repo.headReferenceName()
+      if head != Branch.fullName(branch) {
+        throw HostFailure(
+          .safeCommitHeadMismatch,
+          "The main checkout is on \(head.map(Branch.shortName) ?? "a detached HEAD"), but \(mission.slug)'s status "
+            + "is committed on \(branch). Run: git checkout \(branch)")
+      }
+    } catch let failure as HostFailure {
+      throw failure
+    } catch {
+      throw HostFailure(.safeCommitGeneric, "cannot read the main checkout: \(error)")
+    }
+    return branch
+  }
+
+  /// Appends rows, re-materialises status.json and commits. With `commitMessage` nil nothing is committed.
+  func write(lines: [String], commitMessage: String?) throws(HostFailure) {
+    let branch = commitMessage == nil ? nil : try preflight()
+    let eventsPath = mission.eventsPath
+    let statusPath = mission.statusPath
+    let oldEvents = FileManager.default.contents(atPath: eventsPath)
+    let oldStatus = FileManager.default.contents(atPath: statusPath)
+    func restore() {
+      if let oldEvents { try? AtomicFile.write(oldEvents, to: eventsPath) } else { unlink(eventsPath) }
+      if let oldStatus { try? AtomicFile.write(oldStatus, to: statusPath) } else { unlink(statusPath) }
+    }
+    do {
+      try EventLogWriter.append(lines, to: eventsPath)
+      let status = try mission.materializedStatus()
+      if oldStatus.map({ String(decoding: $0, as: UTF8.self) }) != status {
+        try AtomicFile.write(status, to: statusPath)
+      }
+    } catch {
+      restore()
+      throw HostFailure(.safeCommitGeneric, "cannot write the status files of \(mission.slug): \(error)")
+    }
+    guard let branch, let commitMessage else { return }
+    do {
+      let paths = [eventsPath, statusPath].map { String($0.dropFirst(context.root.count + 1)) }
+      _ = try StatusCommitter(context: context).commit(paths: paths, branch: branch, message: commitMessage)
+    } catch {
+      restore()
+      throw HostFailure(.safeCommitGeneric, "committing the status of \(mission.slug) onto \(branch) failed: \(error)")
+    }
+  }
+}
