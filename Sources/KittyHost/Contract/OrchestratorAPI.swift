@@ -90,7 +90,8 @@ public enum OrchestratorAPI {
     case .acceptMission:
       return try host.acceptMission(mission: args["--mission"]!, actor: args["--actor"]!)
     case .mergeMission:
-      throw HostFailure(.usageError, "merge-mission is not available in this version of git-kitty yet")
+      return try host.mergeMission(
+        mission: args["--mission"]!, target: args["--target"], strategy: args["--strategy"], push: args.flag("--push"))
     }
   }
 

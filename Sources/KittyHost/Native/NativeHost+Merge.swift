@@ -1,0 +1,212 @@
+import Foundation
+import KittyCore
+import KittyGit
+import KittyWorkspaces
+
+/// merge-mission: lanes into the mission branch, the mission branch into the target, approved WPs to done,
+/// then cleanup of what is merged and clean. Refuses when nothing is approved or done, and never deletes
+/// uncommitted work.
+extension NativeHost {
+  public func mergeMission(mission handle: String, target requested: String?, strategy: String?, push: Bool)
+    throws(HostFailure) -> JSONObject
+  {
+    let strategyName = strategy ?? "merge"
+    guard let chosen = MissionMerger.Strategy(rawValue: strategyName), chosen != .rebase else {
+      let known = MissionMerger.Strategy(rawValue: strategyName) != nil
+      throw HostFailure(
+        .unsupportedStrategy,
+        known
+          ? "Strategy 'rebase' is not supported by git-kitty yet; use merge or squash"
+          : "Unsupported merge strategy '\(strategyName)'. Supported: merge, rebase, squash",
+        fields: [
+          "strategy": .string(strategyName), "supported": known ? ["merge", "squash"] : ["merge", "rebase", "squash"],
+        ])
+    }
+    let mission = try repository.mission(handle)
+    let context = try writeContext()
+    let target = requested ?? mission.meta?.mergeTargetBranch ?? mission.targetBranch ?? "main"
+    var base = mission.identity
+    base["target_branch"] = .string(target)
+    func preflightFailure(_ errors: [String], message: String = "Merge failed", code: ErrorCode = .preflightFailed)
+      -> HostFailure
+    {
+      var data = base
+      data["errors"] = .strings(errors)
+      return HostFailure(code, message, fields: data)
+    }
+
+    let view: MissionView
+    do {
+      view = try MissionView(mission: mission, includeAnnotations: true, readLanes: true)
+    } catch {
+      throw HostFailure.from(error)
+    }
+    var errors: [String] = []
+    if (try? Repository.open(at: repository.root).branchTip(target)) == nil
+      && (try? Repository.open(at: repository.root).remoteBranchTip(target)) == nil
+    {
+      errors.append("Target branch '\(target)' does not exist locally or on origin.")
+    }
+    if view.lanes == nil {
+      errors.append(
+        "lanes.json is required for \(mission.directory). Run the task-finalization step to compute execution lanes.")
+    }
+    if context.protection.isProtected(target) {
+      errors.append(
+        "Target branch '\(target)' is protected; git-kitty never writes to it. Merge the mission into a feature branch and open a pull request."
+      )
+    }
+    let approved = view.workPackages.map(\.id).filter { view.snapshot.lane(of: $0) == .approved }
+    let done = view.workPackages.map(\.id).filter { view.snapshot.lane(of: $0) == .done }
+    if approved.isEmpty && done.isEmpty {
+      errors.append("No work package of \(mission.slug) is approved or done: there is nothing to merge.")
+    }
+    guard errors.isEmpty, let lanes = view.lanes else { throw preflightFailure(errors) }
+
+    // Lanes with finished work, in lanes.json order; the others are left for later.
+    var merged: [(String, String)] = []
+    var skipped: [String] = []
+    for lane in lanes.lanes {
+      let finished = lane.wpIDs.contains { [.approved, .done].contains(view.snapshot.lane(of: $0)) }
+      if finished {
+        merged.append((lane.laneID, MissionPaths.laneBranch(slug: mission.slug, laneID: lane.laneID)))
+      } else {
+        skipped.append(lane.laneID)
+      }
+    }
+    let merger = MissionMerger(context: context)
+    let plan: MissionMerger.Plan
+    do {
+      plan = try merger.plan(missionSlug: mission.slug, lanes: merged, target: target, strategy: chosen)
+      try merger.apply(plan)
+    } catch {
+      throw preflightFailure(["\(error)"])
+    }
+
+    // Approved WPs become done, one status commit each (spec-kitty's shape).
+    let writer = MissionWriter(mission: mission, context: context)
+    var doneNow: [String] = []
+    do {
+      try writer.locked("merge-mission") { () throws(HostFailure) in
+        let snapshot = try Self.snapshot(mission)
+        for lane in lanes.lanes where merged.contains(where: { $0.0 == lane.laneID }) {
+          for wp in lane.wpIDs where snapshot.lane(of: wp) == .approved {
+            let reviewer = snapshot.workPackages[wp]?.reviewResult?["reviewer"]?.stringValue ?? "unknown"
+            let record = TransitionRecord(
+              wpID: wp, fromLane: .approved, toLane: .done, at: Timestamp.isoNow(), actor: "merge",
+              missionSlug: mission.slug, missionID: mission.meta?.missionID, reason: "Merged \(wp) into \(target)",
+              evidence: [
+                "review": [
+                  "reference": .string("lane-approved:\(wp)"), "reviewer": .string(reviewer), "verdict": "approved",
+                ]
+              ], policyMetadata: ["merge_phase": "lane_integrated", "target_branch": .string(target)])
+            try writer.write(lines: [record.line], commitMessage: "chore(spec-kitty): status transition \(wp)")
+            doneNow.append(wp)
+          }
+        }
+      }
+    } catch {
+      var data = base
+      data["errors"] = .strings([error.message])
+      data["merged"] = true
+      throw HostFailure(error.code, "Merged into \(target), but recording done failed: \(error.message)", fields: data)
+    }
+
+    var pushed: Bool?
+    var pushError: String?
+    if push {
+      (pushed, pushError) = Self.push(target: target, root: repository.root)
+    }
+
+    // Cleanup: only what is merged and clean; everything kept is listed with the reason.
+    let retainWorktrees = mission.meta?.raw["retain_worktrees"].map { $0 != .bool(false) && $0 != .null } ?? false
+    let retainBranches = mission.meta?.raw["retain_branches"].map { $0 != .bool(false) && $0 != .null } ?? false
+    let manager = WorktreeManager(context: context)
+    var kept: [JSONValue] = []
+    var removedAll = true
+    for (laneID, laneBranch) in merged {
+      let path = MissionPaths.laneWorktree(repoRoot: repository.root, slug: mission.slug, laneID: laneID)
+      if FileManager.default.fileExists(atPath: path) {
+        if retainWorktrees {
+          removedAll = false
+          kept.append(["path": .string(path), "reason": "retain_worktrees is set in meta.json"])
+          continue
+        }
+        do {
+          let result = try manager.remove(path: path, targetBranch: target)
+          if !result.branchDeleted, let reason = result.branchKeptReason {
+            kept.append(["branch": .string(laneBranch), "reason": .string(reason)])
+          }
+        } catch {
+          removedAll = false
+          kept.append(["path": .string(path), "reason": .string("\(error)")])
+        }
+      } else if !retainBranches {
+        Self.deleteIfMerged(laneBranch, into: target, context: context, kept: &kept)
+      }
+    }
+    if !retainBranches && skipped.isEmpty {
+      Self.deleteIfMerged(plan.missionBranch, into: target, context: context, kept: &kept)
+      _ = try? ReviewBranches(context: context).deleteAll(slug: mission.slug)
+    }
+
+    var data = mission.identity
+    data["merged"] = true
+    data["target_branch"] = .string(target)
+    data["strategy"] = .string(chosen.rawValue)
+    data["worktree_removed"] = .bool(removedAll)
+    data["merge_commit"] = .string(plan.targetTip.hex)
+    data["done_wps"] = .strings(doneNow)
+    if !skipped.isEmpty { data["skipped_lanes"] = .strings(skipped) }
+    if !kept.isEmpty { data["kept"] = .array(kept) }
+    if let pushed {
+      data["pushed"] = .bool(pushed)
+      if let pushError { data["push_error"] = .string(pushError) }
+    }
+    return data
+  }
+
+  static func deleteIfMerged(_ branch: String, into target: String, context: RepositoryContext, kept: inout [JSONValue])
+  {
+    guard let repo = try? context.open(), let tip = try? repo.branchTip(branch) else { return }
+    guard let targetTip = try? repo.branchTip(target), (try? repo.contains(targetTip, ancestor: tip)) == true else {
+      kept.append(["branch": .string(branch), "reason": .string("not merged into \(target)")])
+      return
+    }
+    if (try? repo.isBranchCheckedOut(branch)) == true {
+      kept.append(["branch": .string(branch), "reason": "checked out in a worktree"])
+      return
+    }
+    do {
+      try repo.deleteBranch(branch, expected: tip)
+    } catch {
+      kept.append(["branch": .string(branch), "reason": .string(error.message)])
+    }
+  }
+
+  /// `git push origin <target>` when an origin exists, with a scrubbed environment and no terminal prompts.
+  static func push(target: String, root: String) -> (Bool, String?) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["git", "-C", root, "push", "origin", target]
+    var env = ProcessInfo.processInfo.environment
+    for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] { env[key] = nil }
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    process.environment = env
+    let errPipe = Pipe()
+    process.standardError = errPipe
+    process.standardOutput = FileHandle.nullDevice
+    do {
+      try process.run()
+    } catch {
+      return (false, "cannot run git: \(error)")
+    }
+    let stderr = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    if process.terminationStatus == 0 { return (true, nil) }
+    return (
+      false,
+      stderr.trimmingWhitespace.isEmpty ? "git push exited \(process.terminationStatus)" : stderr.trimmingWhitespace
+    )
+  }
+}

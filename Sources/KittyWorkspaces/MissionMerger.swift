@@ -1,0 +1,122 @@
+import Foundation
+import KittyCore
+import KittyGit
+
+/// Integrates a mission: every lane branch into the mission branch, then the mission branch into the target,
+/// all in memory with fail-on-conflict. Refs move only at the end, with compare-and-swap; a checked-out target
+/// gets its files updated safely (never over local changes).
+public struct MissionMerger: Sendable {
+  public enum Strategy: String, Sendable, CaseIterable {
+    case merge, squash, rebase
+  }
+
+  public struct Plan: Sendable {
+    public var missionBranch: String
+    public var missionStart: OID?
+    public var missionTip: OID
+    public var target: String
+    public var targetStart: OID
+    public var targetTip: OID
+    /// Lanes whose branches were merged (or already contained).
+    public var mergedLanes: [String]
+  }
+
+  public let context: RepositoryContext
+
+  public init(context: RepositoryContext) {
+    self.context = context
+  }
+
+  /// Computes the merge without moving any ref. `lanes` are (lane id, lane branch) in lanes.json order.
+  public func plan(missionSlug: String, lanes: [(String, String)], target: String, strategy: Strategy) throws -> Plan {
+    let repo = try context.open()
+    let manager = WorktreeManager(context: context)
+    let targetStart = try manager.tip(of: target, repo: repo)
+    let missionBranch = MissionPaths.missionBranch(slug: missionSlug)
+    let missionStart = try repo.branchTip(missionBranch)
+    var missionTip = missionStart ?? targetStart
+    for (laneID, laneBranch) in lanes {
+      guard let laneTip = try repo.branchTip(laneBranch) else {
+        throw WorkspaceError.notFound("Lane branch \(laneBranch)")
+      }
+      switch try repo.mergeInMemory(ours: missionTip, theirs: laneTip) {
+      case .upToDate: break
+      case .fastForward(let next): missionTip = next
+      case .merged(let tree):
+        missionTip = try repo.createCommit(
+          tree: tree, parents: [missionTip, laneTip], message: "Merge \(laneBranch) into \(missionBranch)\n")
+      case .conflict(let paths):
+        throw WorkspaceError.mergeConflict(laneID: missionBranch, merging: "\(laneID) (\(laneBranch))", paths: paths)
+      }
+    }
+    var targetTip = targetStart
+    switch try repo.mergeInMemory(ours: targetStart, theirs: missionTip) {
+    case .upToDate: break
+    case .fastForward(let next):
+      if strategy == .squash {
+        targetTip = try repo.createCommit(
+          tree: try repo.commit(next).tree, parents: [targetStart],
+          message: "feat(\(missionBranch)): squash merge of mission\n")
+      } else {
+        targetTip = next
+      }
+    case .merged(let tree):
+      let parents = strategy == .squash ? [targetStart] : [targetStart, missionTip]
+      let message =
+        strategy == .squash
+        ? "feat(\(missionBranch)): squash merge of mission\n" : "Merge \(missionBranch) into \(target)\n"
+      targetTip = try repo.createCommit(tree: tree, parents: parents, message: message)
+    case .conflict(let paths):
+      throw WorkspaceError.mergeConflict(laneID: target, merging: missionBranch, paths: paths)
+    }
+    return Plan(
+      missionBranch: missionBranch, missionStart: missionStart, missionTip: missionTip, target: target,
+      targetStart: targetStart, targetTip: targetTip, mergedLanes: lanes.map(\.0))
+  }
+
+  /// Moves the mission branch and the target to the planned commits. The target's checkout (if any) is
+  /// updated first; local changes there make the whole call fail before any ref moves.
+  public func apply(_ plan: Plan) throws {
+    try context.refuseProtected(plan.target)
+    try context.withWorktreeLock {
+      let repo = try context.open()
+      // Where the target is checked out: the main checkout, another worktree, or nowhere.
+      var checkout: Repository?
+      if try repo.headReferenceName() == Branch.fullName(plan.target) {
+        checkout = repo
+      } else {
+        for worktree in try repo.worktrees()
+        where repo.worktreeHeadReference(named: worktree.name) == Branch.fullName(plan.target) {
+          checkout = try repo.openWorktree(named: worktree.name)
+        }
+      }
+      if let checkout {
+        let dirty = try checkout.status(includeUntracked: false).map(\.path)
+        if !dirty.isEmpty {
+          throw WorkspaceError.dirty(
+            laneID: plan.target, path: checkout.workingDirectory.map(Path.stripTrailingSlash) ?? plan.target,
+            paths: dirty)
+        }
+      }
+      // Mission branch first (harmless if the target step fails: it only gains the lanes' merges).
+      if let start = plan.missionStart {
+        if start != plan.missionTip {
+          try WorktreeManager(context: context).moveBranch(
+            plan.missionBranch, from: start, to: plan.missionTip, repo: repo)
+        }
+      } else {
+        try repo.createBranch(plan.missionBranch, at: plan.missionTip, message: "git-kitty: mission branch")
+      }
+      guard plan.targetTip != plan.targetStart else { return }
+      let newTree = try repo.commit(plan.targetTip).tree
+      if let checkout { try checkout.checkoutTree(newTree) }
+      do {
+        try WorktreeManager(context: context).moveBranch(
+          plan.target, from: plan.targetStart, to: plan.targetTip, repo: repo)
+      } catch {
+        if let checkout { try? checkout.checkoutTree(try repo.commit(plan.targetStart).tree) }
+        throw error
+      }
+    }
+  }
+}
