@@ -10,6 +10,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
   ],
   targets: [
     .systemLibrary(
@@ -19,13 +20,19 @@ let package = Package(
     ),
     .target(name: "CKittyShims", dependencies: ["CLibgit2"]),
     .target(name: "KittyGit", dependencies: ["CLibgit2", "CKittyShims"]),
-    .target(name: "KittyCore", dependencies: ["Yams"]),
+    .target(name: "CKittySystem"),
+    .target(name: "KittyCore", dependencies: ["Yams", "CKittySystem"]),
     .target(name: "KittyWorkspaces", dependencies: ["KittyCore", "KittyGit"]),
     .target(name: "KittyHost", dependencies: ["KittyCore", "KittyGit", "KittyWorkspaces"]),
     .target(
+      name: "KittyOrchestrator",
+      dependencies: [
+        "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", .product(name: "TOMLKit", package: "TOMLKit"),
+      ]),
+    .target(
       name: "KittyCLI",
       dependencies: [
-        "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces",
+        "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", "KittyOrchestrator",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -36,6 +43,9 @@ let package = Package(
     .testTarget(name: "KittyHostTests", dependencies: ["KittyHost", "KittyCore", "KittyGit", "KittyTestSupport"]),
     .testTarget(
       name: "KittyWorkspacesTests", dependencies: ["KittyWorkspaces", "KittyGit", "KittyCore", "KittyTestSupport"]),
+    .testTarget(
+      name: "KittyOrchestratorTests",
+      dependencies: ["KittyOrchestrator", "KittyHost", "KittyCore", "KittyGit", "KittyTestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["KittyCore", "KittyTestSupport"]),
   ]
 )

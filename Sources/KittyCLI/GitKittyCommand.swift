@@ -6,7 +6,10 @@ public struct GitKittyCommand: ParsableCommand {
     commandName: "git-kitty",
     abstract: "Run spec-kitty missions inside git: a native orchestrator-api host and orchestrator.",
     version: GitKittyVersion.string,
-    subcommands: [OrchestratorAPICommand.self, WorktreeCommand.self, SubtasksCommand.self]
+    subcommands: [
+      OrchestrateCommand.self, StatusCommand.self, ResumeCommand.self, AbortCommand.self, OrchestratorAPICommand.self,
+      WorktreeCommand.self, SubtasksCommand.self,
+    ]
   )
 
   public init() {}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import KittyCore
+import KittyHost
+import KittyOrchestrator
+
+/// Flags shared by orchestrate and resume.
+struct RunOptions: ParsableArguments {
+  @Option(name: .customLong("impl-agent"), help: "Implementation agent; repeat for the fallback order.")
+  var implAgents: [String] = []
+  @Option(name: .customLong("review-agent"), help: "Review agent; repeat for the fallback order.")
+  var reviewAgents: [String] = []
+  @Option(name: .long, help: "How many WPs run at once.") var maxConcurrent: Int?
+  @Option(name: .long, help: "The identity recorded on host events.") var actor: String?
+  @Option(name: .long, help: "native (in-process, default) or spec-kitty (the Python host).") var host: String?
+  @Flag(name: .long, help: "Accept and merge the mission when every WP is approved.") var merge = false
+  @Option(name: .long, help: "Branch merge-mission merges into (default: the mission's target).") var target: String?
+  @Option(name: .long, help: "merge or squash.") var strategy: String?
+  @Flag(name: .long, help: "One JSON object per event on stdout (NDJSON).") var json = false
+
+  func validate() throws {
+    if let maxConcurrent, maxConcurrent < 1 { throw ValidationError("--max-concurrent must be at least 1") }
+    if let host, !["native", "spec-kitty"].contains(host) { throw ValidationError("--host is native or spec-kitty") }
+    if let strategy, !["merge", "squash", "rebase"].contains(strategy) {
+      throw ValidationError("--strategy is merge or squash")
+    }
+  }
+}
+
+enum RunSupport {
+  static func makeHost(_ kind: String, root: String) -> OrchestratorHost {
+    kind == "spec-kitty" ? SpecKittyHost(root: root) : InProcessHost(root: root)
+  }
+
+  static func sink(json: Bool) -> ProgressSink {
+    if json { return JSONProgress() }
+    if isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" {
+      return TableProgress(color: ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+    }
+    return LineProgress()
+  }
+
+  /// SIGINT/SIGTERM stop the run: agents' process groups are killed and the state is saved.
+  static func installSignalHandlers(_ orchestrator: Orchestrator) -> [DispatchSourceSignal] {
+    [SIGINT, SIGTERM].map { signalNumber in
+      signal(signalNumber, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+      source.setEventHandler { orchestrator.stop(reason: signalNumber == SIGINT ? "interrupted" : "terminated") }
+      source.resume()
+      return source
+    }
+  }
+
+  static func options(_ run: RunOptions, root: String, mission: String, config: OrchestratorConfig, saved: RunState?)
+    -> OrchestrateOptions
+  {
+    var options = OrchestrateOptions(root: root, mission: mission, config: config)
+    let savedOptions = saved?.options ?? [:]
+    if !run.implAgents.isEmpty {
+      options.implementationAgents = run.implAgents
+    } else if let list = savedOptions["implementation_agents"]?.arrayValue?.compactMap(\.stringValue), !list.isEmpty {
+      options.implementationAgents = list
+    }
+    if !run.reviewAgents.isEmpty {
+      options.reviewAgents = run.reviewAgents
+    } else if let list = savedOptions["review_agents"]?.arrayValue?.compactMap(\.stringValue), !list.isEmpty {
+      options.reviewAgents = list
+    } else if !run.implAgents.isEmpty && config.singleAgentMode {
+      options.reviewAgents = run.implAgents
+    }
+    options.maxConcurrent = run.maxConcurrent ?? savedOptions["max_concurrent"]?.intValue ?? config.maxConcurrentWPs
+    options.actor = run.actor ?? saved?.actor ?? "git-kitty"
+    options.hostKind = run.host ?? saved?.host ?? "native"
+    options.merge = run.merge || savedOptions["merge"]?.boolValue == true
+    options.target = run.target ?? savedOptions["target"]?.stringValue
+    options.strategy = run.strategy ?? savedOptions["strategy"]?.stringValue
+    return options
+  }
+
+  /// Runs to the end and exits with the run's status; the summary goes to stderr (NDJSON keeps stdout).
+  static func execute(_ options: OrchestrateOptions, slug: String, json: Bool, resuming: RunState?) throws {
+    let host = makeHost(options.hostKind, root: options.root)
+    let preflight = Preflight.check(options: options, host: host, slug: slug)
+    guard preflight.ok || resuming != nil && preflight.problems.allSatisfy({ $0.contains("no ready WP") }) else {
+      throw ValidationError("cannot start:\n  " + preflight.problems.joined(separator: "\n  "))
+    }
+    var state = resuming
+    if let saved = resuming { ProcessGroups.killOrphans(saved) }
+    state?.state = "running"
+    let lock = try RunLock(root: options.root, runID: state?.runID ?? "new", mission: slug)
+    defer { lock.release() }
+    let orchestrator = Orchestrator(options: options, host: host, sink: sink(json: json), slug: slug, resuming: state)
+    let handlers = installSignalHandlers(orchestrator)
+    let result = orchestrator.run()
+    handlers.forEach { $0.cancel() }
+    FileHandle.standardError.write(Data("\n\(result.summary)\n".utf8))
+    if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+  }
+}
+
+/// `git kitty orchestrate --mission M`: implement and review every WP with agent CLIs.
+struct OrchestrateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "orchestrate",
+    abstract: "Drive every WP of a mission through implementation and review with AI agent CLIs.")
+  @Option(name: .long, help: "Mission handle (slug, mid8, ULID or human slug).") var mission: String
+  @Flag(name: .long, help: "Check everything and change nothing.") var dryRun = false
+  @OptionGroup var runOptions: RunOptions
+
+  func run() throws {
+    try Console.run {
+      let repository = try HostRepository.locate(from: Console.currentDirectory)
+      let config = try OrchestratorConfig.load(root: repository.root)
+      let slug = try? repository.mission(mission).slug
+      let options = RunSupport.options(runOptions, root: repository.root, mission: mission, config: config, saved: nil)
+      if dryRun {
+        let report = Preflight.check(
+          options: options, host: RunSupport.makeHost(options.hostKind, root: repository.root), slug: slug)
+        for note in report.notes { print("ok       \(note)") }
+        for problem in report.problems { print("PROBLEM  \(problem)") }
+        print(
+          report.ok ? "dry run: ready to orchestrate \(slug ?? mission); nothing was changed" : "dry run: not ready")
+        if !report.ok { throw ExitCode(1) }
+        return
+      }
+      guard let slug else { throw ValidationError("mission \(mission) not found in kitty-specs/") }
+      try RunSupport.execute(options, slug: slug, json: runOptions.json, resuming: nil)
+    }
+  }
+}
+
+/// `git kitty resume`: continue the last run, adopting WPs left in flight.
+struct ResumeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Continue the last run: kill orphaned agents, adopt in-flight WPs, go on.")
+  @OptionGroup var runOptions: RunOptions
+
+  func run() throws {
+    try Console.run {
+      let repository = try HostRepository.locate(from: Console.currentDirectory)
+      guard let saved = RunState.load(root: repository.root) else {
+        throw ValidationError("no previous run in this repository (\(RunState.fileName) is missing)")
+      }
+      let config = try OrchestratorConfig.load(root: repository.root)
+      let options = RunSupport.options(
+        runOptions, root: repository.root, mission: saved.mission, config: config, saved: saved)
+      try RunSupport.execute(options, slug: saved.mission, json: runOptions.json, resuming: saved)
+    }
+  }
+}

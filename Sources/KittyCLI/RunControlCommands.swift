@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import KittyCore
+import KittyHost
+import KittyOrchestrator
+import KittyWorkspaces
+
+/// `git kitty status`: the last run and, per WP, the host's lane with what the orchestrator is doing.
+struct StatusCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Show the current or last orchestrator run.")
+  @Flag(name: .long, help: "Print JSON.") var json = false
+  @Flag(name: .long, help: "Redraw every two seconds until interrupted.") var watch = false
+
+  func run() throws {
+    try Console.run {
+      let repository = try HostRepository.locate(from: Console.currentDirectory)
+      repeat {
+        let report = try RunStatus.collect(root: repository.root)
+        if json {
+          Console.printJSON(report.json)
+        } else {
+          if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
+          print(report.text)
+        }
+        if watch { sleep(2) }
+      } while watch
+    }
+  }
+}
+
+/// `git kitty abort`: stop the run and its agents, release its claims, optionally clean worktrees.
+struct AbortCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Stop the running orchestrator and its agents, release its claims, record the abort.")
+  @Flag(name: .long, help: "Also remove the mission's lane worktrees, lane branches and review branches.")
+  var cleanupWorktrees = false
+  @Flag(name: .long, help: "With --cleanup-worktrees: remove even worktrees with uncommitted or unmerged work.")
+  var force = false
+
+  func run() throws {
+    try Console.run {
+      let repository = try HostRepository.locate(from: Console.currentDirectory)
+      let report = try RunAbort.abort(root: repository.root, cleanup: cleanupWorktrees, force: force)
+      print(report.joined(separator: "\n"))
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import KittyCore
+import TOMLKit
+
+/// `.kittify/orchestrator.toml` (the reference orchestrator's keys), with command-line flags overriding
+/// the file only when they are given.
+public struct OrchestratorConfig: Sendable, Equatable {
+  public var maxConcurrentWPs = 4
+  public var implementationAgents = ["claude-code"]
+  public var reviewAgents = ["claude-code"]
+  /// Retries per agent before falling back to the next one.
+  public var maxRetries = 2
+  public var timeoutSeconds: Double = 3600
+  public var singleAgentMode = false
+  /// Review cycles before a WP is blocked with the last feedback.
+  public var maxReviewCycles = 3
+  /// Per-agent settings from `[agents.<id>]` tables.
+  public var agentSettings: [String: AgentSettings] = [:]
+
+  public struct AgentSettings: Sendable, Equatable {
+    public var command: String?
+    public var args: [String]?
+    public var reviewArgs: [String]?
+    public var env: [String: String] = [:]
+    public var model: String?
+    public var timeoutSeconds: Double?
+    public var promptVia: String?
+  }
+
+  public static let fileName = ".kittify/orchestrator.toml"
+
+  public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+  }
+
+  public init() {}
+
+  /// Reads the file at `<root>/.kittify/orchestrator.toml` (defaults when it does not exist).
+  public static func load(root: String) throws(Invalid) -> OrchestratorConfig {
+    let path = "\(root)/\(fileName)"
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return OrchestratorConfig() }
+    return try parse(text)
+  }
+
+  public static func parse(_ text: String) throws(Invalid) -> OrchestratorConfig {
+    let value: JSONValue
+    do {
+      let table = try TOMLTable(string: text)
+      value = try JSONParser.parse(table.convert(to: .json))
+    } catch let error as TOMLParseError {
+      throw Invalid(message: "\(fileName): line \(error.source.begin.line): \(error.description)")
+    } catch {
+      throw Invalid(message: "\(fileName) does not parse: \(error)")
+    }
+    var config = OrchestratorConfig()
+    func int(_ v: JSONValue?, _ key: String) throws(Invalid) -> Int? {
+      guard let v else { return nil }
+      guard let i = v.intValue, i > 0 else { throw Invalid(message: "\(fileName): \(key) must be a positive integer") }
+      return i
+    }
+    func strings(_ v: JSONValue?, _ key: String) throws(Invalid) -> [String]? {
+      guard let v else { return nil }
+      if let single = v.stringValue { return [single] }
+      guard let items = v.arrayValue?.compactMap(\.stringValue), items.count == v.arrayValue?.count, !items.isEmpty
+      else {
+        throw Invalid(message: "\(fileName): \(key) must be a list of agent ids")
+      }
+      return items
+    }
+    if let n = try int(value["max_concurrent_wps"], "max_concurrent_wps") { config.maxConcurrentWPs = n }
+    if case .object(let agents)? = value["agents"] {
+      if let list = try strings(agents["implementation"], "agents.implementation") {
+        config.implementationAgents = list
+      }
+      if let list = try strings(agents["review"], "agents.review") { config.reviewAgents = list }
+      if let v = agents["max_retries"] {
+        guard let n = v.intValue, n >= 0 else { throw Invalid(message: "\(fileName): agents.max_retries must be >= 0") }
+        config.maxRetries = n
+      }
+      if let v = agents["timeout_seconds"] {
+        guard let n = v.intValue.map(Double.init) ?? (v.isNull ? nil : Double(EventLogReader.pythonString(v))), n > 0
+        else {
+          throw Invalid(message: "\(fileName): agents.timeout_seconds must be a positive number")
+        }
+        config.timeoutSeconds = n
+      }
+      if let v = agents["single_agent_mode"] {
+        guard let b = v.boolValue else {
+          throw Invalid(message: "\(fileName): agents.single_agent_mode must be true or false")
+        }
+        config.singleAgentMode = b
+      }
+      if let n = try int(agents["max_review_cycles"], "agents.max_review_cycles") { config.maxReviewCycles = n }
+      for (key, item) in agents {
+        guard case .object(let table) = item else { continue }
+        var settings = AgentSettings()
+        settings.command = table["command"]?.stringValue
+        settings.args = try strings(table["args"], "agents.\(key).args")
+        settings.reviewArgs = try strings(table["review_args"], "agents.\(key).review_args")
+        settings.model = table["model"]?.stringValue
+        settings.promptVia = table["prompt_via"]?.stringValue
+        if let t = table["timeout_seconds"]?.intValue { settings.timeoutSeconds = Double(t) }
+        for (name, v) in table["env"]?.objectValue ?? [:] { settings.env[name] = EventLogReader.pythonString(v) }
+        config.agentSettings[key] = settings
+      }
+    }
+    return config
+  }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import KittyCore
+import KittyHost
+import KittyWorkspaces
+
+/// Agent process groups recorded in a run state.
+public enum ProcessGroups {
+  public static func isAlive(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
+
+  /// Kills the process groups of agents a dead orchestrator left running.
+  public static func killOrphans(_ state: RunState) {
+    for (_, wp) in state.wps {
+      guard let pid = wp.pid, pid > 0 else { continue }
+      kill(-pid, SIGTERM)
+    }
+    usleep(200_000)
+    for (_, wp) in state.wps {
+      guard let pid = wp.pid, pid > 0 else { continue }
+      kill(-pid, SIGKILL)
+    }
+  }
+}
+
+/// `git kitty status`: the run state joined with the host's lanes.
+public struct RunStatus: Sendable {
+  public var state: RunState?
+  public var lanes: [String: String]
+  public var running: Bool
+  public var holder: String?
+  public var hookEvents: [String]
+
+  public static func collect(root: String) throws -> RunStatus {
+    let state = RunState.load(root: root)
+    var lanes: [String: String] = [:]
+    if let state {
+      let response = InProcessHost(root: root).call(["mission-state", "--mission", state.mission])
+      for item in response.data["work_packages"]?.arrayValue ?? [] {
+        if let wp = item["wp_id"]?.stringValue, let lane = item["lane"]?.stringValue { lanes[wp] = lane }
+      }
+    }
+    let holder = RunLock.holder(root: root)
+    let hooks = LogTail.read("\(root)/.kittify/logs/hooks.log", bytes: 2048).split(separator: "\n").suffix(5).map(
+      String.init)
+    return RunStatus(state: state, lanes: lanes, running: holder != nil, holder: holder, hookEvents: hooks)
+  }
+
+  public var json: JSONValue {
+    guard let state else { return ["run": .null, "running": .bool(running)] }
+    var wps = JSONObject()
+    for wp in Set(state.wps.keys).union(lanes.keys).sorted() {
+      let s = state.wps[wp] ?? WPRunState()
+      var object = s.json.objectValue ?? [:]
+      object["lane"] = .optional(lanes[wp])
+      object["alive"] = .bool(s.pid.map(ProcessGroups.isAlive) ?? false)
+      object["elapsed_seconds"] = s.startedAt.flatMap(TableProgress.seconds(since:)).map { .int(Int($0)) } ?? .null
+      wps[wp] = .object(object)
+    }
+    return [
+      "run_id": .string(state.runID), "mission": .string(state.mission),
+      "state": .string(running ? state.state : state.state == "running" ? "interrupted" : state.state),
+      "running": .bool(running), "holder": .optional(holder), "started_at": .string(state.startedAt),
+      "summary": .optional(state.summary), "wps": .object(wps), "hook_events": .strings(hookEvents),
+    ]
+  }
+
+  public var text: String {
+    guard let state else { return "no orchestrator run in this repository yet" + (running ? " (one is starting)" : "") }
+    let shownState =
+      running ? state.state : state.state == "running" ? "interrupted (no process; git kitty resume)" : state.state
+    var lines = ["run \(state.runID)  mission \(state.mission)  \(shownState)  started \(state.startedAt)"]
+    lines.append("WP     lane          phase        agent        att  retries  elapsed  alive  log / last error")
+    for wp in Set(state.wps.keys).union(lanes.keys).sorted() {
+      let s = state.wps[wp] ?? WPRunState()
+      let elapsed = s.startedAt.flatMap(TableProgress.seconds(since:)).map { TableProgress.duration($0) } ?? "-"
+      let alive = s.pid.map(ProcessGroups.isAlive) == true ? "yes" : "-"
+      func pad(_ text: String, _ n: Int) -> String { text.padding(toLength: n, withPad: " ", startingAt: 0) }
+      lines.append(
+        pad(wp, 6) + " " + pad(lanes[wp] ?? "?", 13) + " " + pad(s.phase, 12) + " " + pad(s.agent ?? "-", 12) + " "
+          + pad(String(s.attempt), 4) + " " + pad(String(s.retries), 8) + " " + pad(elapsed, 8) + " " + pad(alive, 6)
+          + " " + (s.lastError ?? s.log ?? ""))
+    }
+    if let summary = state.summary { lines.append(summary) }
+    if !hookEvents.isEmpty { lines.append("recent hook events:\n  " + hookEvents.joined(separator: "\n  ")) }
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// `git kitty abort`.
+public enum RunAbort {
+  public static func abort(root: String, cleanup: Bool, force: Bool) throws -> [String] {
+    guard var state = RunState.load(root: root) else {
+      throw WorkspaceError.notFound("orchestrator run (\(RunState.fileName))")
+    }
+    var report: [String] = []
+    // 1. Stop the orchestrator (it kills its agents' groups on SIGTERM), then make sure no agent survives.
+    if ProcessGroups.isAlive(state.pid), RunLock.holder(root: root) != nil {
+      kill(state.pid, SIGTERM)
+      for _ in 0..<100 where RunLock.holder(root: root) != nil { usleep(100_000) }
+      if RunLock.holder(root: root) != nil { kill(state.pid, SIGKILL) }
+      report.append("stopped orchestrator pid \(state.pid)")
+      state = RunState.load(root: root) ?? state
+    }
+    ProcessGroups.killOrphans(state)
+    // 2. Release our claims: WPs we held in flight go back to planned (or stay, with a note, if refused).
+    let host = InProcessHost(root: root)
+    let mission = host.call(["mission-state", "--mission", state.mission])
+    for item in mission.data["work_packages"]?.arrayValue ?? [] {
+      guard let wp = item["wp_id"]?.stringValue, let lane = item["lane"]?.stringValue,
+        state.wps[wp] != nil, ["claimed", "in_progress"].contains(lane)
+      else { continue }
+      let note = "released by git kitty abort of run \(state.runID)"
+      let result = host.call([
+        "transition", "--mission", state.mission, "--wp", wp, "--to", "planned", "--actor", state.actor, "--note", note,
+      ])
+      report.append(
+        result.success ? "released \(wp) (\(lane) -> planned)" : "could not release \(wp): \(result.message)")
+    }
+    state.state = "aborted"
+    state.summary = "aborted by git kitty abort at \(Timestamp.isoNow())"
+    for key in state.wps.keys { state.wps[key]?.pid = nil }
+    state.save(root: root)
+    report.append("recorded the abort of run \(state.runID)")
+    // 3. Optionally clean the mission's worktrees and branches, keeping (and listing) anything with work in it.
+    if cleanup {
+      let context = try RepositoryContext.locate(from: root)
+      let target = (try? Mission(repoRoot: context.root, slug: state.mission))?.targetBranch
+      for entry in try WorktreeInventory(context: context).list(mission: state.mission) where entry.managed {
+        do {
+          let result = try WorktreeManager(context: context).remove(
+            path: entry.path, targetBranch: target, force: force)
+          report.append("removed \(entry.path)" + (result.branchDeleted ? " and \(result.branch ?? "")" : ""))
+          if let branch = result.branch, !result.branchDeleted, force, let repo = try? context.open(),
+            let tip = try? repo.branchTip(branch)
+          {
+            try? repo.deleteBranch(branch, expected: tip)
+            report.append("deleted \(branch)")
+          } else if let reason = result.branchKeptReason {
+            report.append("kept branch \(result.branch ?? ""): \(reason)")
+          }
+        } catch {
+          report.append("KEPT \(entry.path): \(error)")
+        }
+      }
+      let deleted = (try? ReviewBranches(context: context).deleteAll(slug: state.mission)) ?? []
+      if !deleted.isEmpty { report.append("deleted \(deleted.count) review branch(es)") }
+    }
+    return report
+  }
+}
