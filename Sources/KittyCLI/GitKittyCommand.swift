@@ -8,7 +8,7 @@ public struct GitKittyCommand: ParsableCommand {
     version: GitKittyVersion.string,
     subcommands: [
       OrchestrateCommand.self, StatusCommand.self, ResumeCommand.self, AbortCommand.self, OrchestratorAPICommand.self,
-      WorktreeCommand.self, SubtasksCommand.self,
+      WorktreeCommand.self, SubtasksCommand.self, InitCommand.self, MissionCommand.self, MergeDriverCommand.self,
     ]
   )
 

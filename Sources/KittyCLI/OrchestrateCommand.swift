@@ -132,6 +132,7 @@ struct OrchestrateCommand: ParsableCommand {
 /// `git kitty resume`: continue the last run, adopting WPs left in flight.
 struct ResumeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "resume",
     abstract: "Continue the last run: kill orphaned agents, adopt in-flight WPs, go on.")
   @OptionGroup var runOptions: RunOptions
 

@@ -7,7 +7,8 @@ import KittyWorkspaces
 
 /// `git kitty status`: the last run and, per WP, the host's lane with what the orchestrator is doing.
 struct StatusCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Show the current or last orchestrator run.")
+  static let configuration = CommandConfiguration(
+    commandName: "status", abstract: "Show the current or last orchestrator run.")
   @Flag(name: .long, help: "Print JSON.") var json = false
   @Flag(name: .long, help: "Redraw every two seconds until interrupted.") var watch = false
 
@@ -31,6 +32,7 @@ struct StatusCommand: ParsableCommand {
 /// `git kitty abort`: stop the run and its agents, release its claims, optionally clean worktrees.
 struct AbortCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "abort",
     abstract: "Stop the running orchestrator and its agents, release its claims, record the abort.")
   @Flag(name: .long, help: "Also remove the mission's lane worktrees, lane branches and review branches.")
   var cleanupWorktrees = false

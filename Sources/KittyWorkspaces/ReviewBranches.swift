@@ -72,6 +72,7 @@ public struct ReviewBranches: Sendable {
       let repo = try context.open()
       var deleted: [String] = []
       for entry in try list(slug: slug, wpID: nil, repo: repo) {
+        if context.protection.isProtected(entry.branch) { continue }
         guard let oid = OID(hex: entry.commit) else { continue }
         if (try? repo.deleteBranch(entry.branch, expected: oid)) != nil { deleted.append(entry.branch) }
       }

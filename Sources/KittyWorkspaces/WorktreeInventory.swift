@@ -71,6 +71,8 @@ public struct WorktreeInventory: Sendable {
       if let ref = repo.worktreeHeadReference(named: worktree.name) {
         entry.branch = Branch.shortName(ref)
         entry.head = try? repo.reference(named: ref)?.target?.hex
+      } else if !entry.prunable {
+        entry.head = (try? repo.openWorktree(named: worktree.name).headCommitID())??.hex
       }
       if let slug = owner?.missionSlug {
         if missions[slug] == nil {

@@ -106,8 +106,10 @@ public struct WorktreeManager: Sendable {
   }
 
   private func reuse(_ worktree: WorktreeInfo, spec: LaneWorktreeSpec, repo: Repository) throws -> LaneWorktreeResult {
+    // A lock guards against prune, move and remove, not against use.
     let report = WorktreeValidator(context: context).check(worktree, repo: repo)
-    if !report.problems.isEmpty { throw WorkspaceError.broken(path: spec.path, problems: report.problems) }
+    let problems = report.problems.filter { !$0.hasPrefix("locked") }
+    if !problems.isEmpty { throw WorkspaceError.broken(path: spec.path, problems: problems) }
     let expectedRef = Branch.fullName(spec.laneBranch)
     guard repo.worktreeHeadReference(named: worktree.name) == expectedRef else {
       throw WorkspaceError.broken(

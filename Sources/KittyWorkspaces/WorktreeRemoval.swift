@@ -89,7 +89,9 @@ struct SafetyCheck {
         let lane = (path as NSString).lastPathComponent
         return .dirty(laneID: lane, path: path, paths: dirtyPaths)
       }
-      if let branch, merged == false { return .unmerged(branch: branch, target: target ?? "", commits: unmergedCount) }
+      if merged == false {
+        return .unmerged(branch: branch ?? "the detached HEAD", target: target ?? "any branch", commits: unmergedCount)
+      }
       return nil
     }
   }
@@ -97,7 +99,11 @@ struct SafetyCheck {
   func evaluate(_ worktree: WorktreeInfo, repo: Repository, targetBranch: String?) throws -> Verdict {
     let head = repo.worktreeHeadReference(named: worktree.name)
     let branch = head.map(Branch.shortName)
-    let tip = try branch.flatMap { try repo.branchTip($0) }
+    var tip = try branch.flatMap { try repo.branchTip($0) }
+    // A detached HEAD's commits belong to no branch: they are checked like a branch's.
+    if branch == nil, FileManager.default.fileExists(atPath: worktree.path) {
+      tip = try? repo.openWorktree(named: worktree.name).headCommitID()
+    }
     var dirty: [String] = []
     if FileManager.default.fileExists(atPath: worktree.path) {
       do {
@@ -108,6 +114,9 @@ struct SafetyCheck {
     }
     var merged: Bool?
     var unmerged = 0
+    if tip != nil, targetBranch == nil, branch == nil {
+      merged = false
+    }
     if let tip, let targetBranch,
       let targetTip = try? WorktreeManager(context: context).tip(of: targetBranch, repo: repo)
     {

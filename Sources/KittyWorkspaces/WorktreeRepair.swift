@@ -43,6 +43,13 @@ extension WorktreeManager {
       let pointingHere = linkOf.filter { Self.same($0.value, admin) }.map(\.key).sorted()
 
       guard recorded != nil, fm.fileExists(atPath: "\(admin)/HEAD") else {
+        if !path.isEmpty, fm.fileExists(atPath: path), !context.isManagedPath(path) {
+          actions.append(
+            .init(
+              path: path, problem: "its admin directory \(admin) is incomplete (not managed by git-kitty)",
+              action: "left alone; git worktree repair \(path) may fix it", fixed: false))
+          continue
+        }
         if pointingHere.isEmpty {
           try? fm.removeItem(atPath: admin)
           actions.append(

@@ -35,13 +35,33 @@ public struct WorktreeValidator: Sendable {
   /// Reports for every linked worktree (or one mission's).
   public func checkAll(mission: String? = nil) throws -> [WorktreeReport] {
     let repo = try context.open()
-    return try repo.worktrees().compactMap { worktree in
+    let listed = try repo.worktrees()
+    var reports: [WorktreeReport] = listed.compactMap { worktree in
       if let mission {
         let owner = LaneWorktreeName.parse((worktree.path as NSString).lastPathComponent, repoRoot: context.root)
         guard owner?.missionSlug == mission else { return nil }
       }
       return check(worktree, repo: repo)
     }
+    // libgit2 skips admin directories missing a file; git still lists some of them: report them too.
+    let adminRoot = Path.stripTrailingSlash(repo.commonDirectory) + "/worktrees"
+    let known = Set(listed.map(\.name))
+    for name in ((try? FileManager.default.contentsOfDirectory(atPath: adminRoot)) ?? []).sorted()
+    where !known.contains(name) {
+      let admin = "\(adminRoot)/\(name)"
+      let gitdir = (try? String(contentsOfFile: "\(admin)/gitdir", encoding: .utf8))?.trimmingCharacters(
+        in: .whitespacesAndNewlines)
+      let path = gitdir.map { ($0 as NSString).deletingLastPathComponent } ?? admin
+      if let mission, !(path as NSString).lastPathComponent.hasPrefix(mission + "-") { continue }
+      let missing = ["gitdir", "HEAD", "commondir"].filter { !FileManager.default.fileExists(atPath: "\(admin)/\($0)") }
+      reports.append(
+        WorktreeReport(
+          name: name, path: path, branch: nil, expectedBranch: nil, locked: false, lockReason: nil,
+          workDirectoryExists: FileManager.default.fileExists(atPath: path),
+          problems: missing.map { "admin file \(admin)/\($0) is missing" }
+            + (missing.isEmpty ? ["libgit2 cannot read admin directory \(admin)"] : [])))
+    }
+    return reports
   }
 
   public func check(_ worktree: WorktreeInfo, repo: Repository) -> WorktreeReport {

@@ -1,0 +1,86 @@
+import Foundation
+import KittyCore
+import KittyGit
+import KittyWorkspaces
+
+/// `git kitty init`: the files a repository needs to hold missions; idempotent.
+public enum ProjectInit {
+  public static let ignored = [
+    ".worktrees/", ".kittify/logs/", ".kittify/orchestrator-run-state.json", ".kittify/orchestrator.lock",
+    ".kittify/workspaces/", ".kittify/runtime/",
+  ]
+  public static let driverName = "git-kitty-event-log"
+
+  /// Returns what changed (empty when nothing had to).
+  public static func run(root: String) throws -> [String] {
+    var changes: [String] = []
+    let fm = FileManager.default
+    let config = "\(root)/.kittify/config.yaml"
+    if !fm.fileExists(atPath: config) {
+      try fm.createDirectory(atPath: "\(root)/.kittify", withIntermediateDirectories: true)
+      try AtomicFile.write("vcs:\n  type: git\nagents:\n  available: []\n", to: config)
+      changes.append("created .kittify/config.yaml")
+    }
+    let gitignore = "\(root)/.gitignore"
+    var ignoreText = (try? String(contentsOfFile: gitignore, encoding: .utf8)) ?? ""
+    let present = Set(ignoreText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+    let missing = ignored.filter { !present.contains($0) && !present.contains("/" + $0) }
+    if !missing.isEmpty {
+      if !ignoreText.isEmpty && !ignoreText.hasSuffix("\n") { ignoreText += "\n" }
+      ignoreText += "# git-kitty\n" + missing.joined(separator: "\n") + "\n"
+      try AtomicFile.write(ignoreText, to: gitignore)
+      changes.append("added \(missing.joined(separator: ", ")) to .gitignore")
+    }
+    // A merge driver for event logs, unless spec-kitty's is configured.
+    let repo = try Repository.open(at: root)
+    if try repo.configString("merge.spec-kitty-event-log.driver") == nil {
+      if try repo.configString("merge.\(driverName).driver") == nil {
+        try repo.setConfigString("merge.\(driverName).name", "git-kitty union of status event logs")
+        try repo.setConfigString("merge.\(driverName).driver", "git-kitty merge-driver event-log %O %A %B")
+        changes.append("registered the merge driver \(driverName) in .git/config")
+      }
+      let attributes = "\(root)/.gitattributes"
+      var text = (try? String(contentsOfFile: attributes, encoding: .utf8)) ?? ""
+      if !text.contains("status.events.jsonl") {
+        if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
+        text += "kitty-specs/*/status.events.jsonl merge=\(driverName)\n"
+        try AtomicFile.write(text, to: attributes)
+        changes.append("declared the merge driver in .gitattributes")
+      }
+    }
+    return changes
+  }
+}
+
+/// `git kitty merge-driver event-log %O %A %B`: the union of two event logs' rows by `event_id`, ordered by
+/// `(at, event_id)`; rows without an id are kept once. The result replaces %A.
+public enum EventLogMergeDriver {
+  public static func merge(base: String, ours: String, theirs: String) throws -> String {
+    var rows: [(key: (String, String), line: String)] = []
+    var seenIDs = Set<String>()
+    var seenLines = Set<String>()
+    for path in [base, ours, theirs] {
+      guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+      for raw in text.split(separator: "\n") {
+        let line = raw.trimmingCharacters(in: .whitespaces)
+        if line.isEmpty { continue }
+        guard case .object(let object)? = try? JSONParser.parse(line) else {
+          throw MissionAuthor.Failure(message: "\(path) holds a line that is not a JSON object: \(line.prefix(80))")
+        }
+        let id = object["event_id"]?.stringValue
+        if let id {
+          guard seenIDs.insert(id).inserted else { continue }
+        } else {
+          guard seenLines.insert(line).inserted else { continue }
+        }
+        let at = object["at"]?.stringValue ?? object["timestamp"]?.stringValue ?? ""
+        rows.append(((at, id ?? ""), line))
+      }
+    }
+    let ordered = rows.enumerated().sorted { a, b in
+      if a.element.key != b.element.key { return a.element.key < b.element.key }
+      return a.offset < b.offset
+    }
+    return ordered.map { $0.element.line }.joined(separator: "\n") + (ordered.isEmpty ? "" : "\n")
+  }
+}
