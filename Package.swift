@@ -24,6 +24,7 @@ let package = Package(
     .target(name: "KittyCore", dependencies: ["Yams", "CKittySystem"]),
     .target(name: "KittyWorkspaces", dependencies: ["KittyCore", "KittyGit"]),
     .target(name: "KittyHost", dependencies: ["KittyCore", "KittyGit", "KittyWorkspaces"]),
+    .target(name: "KittyHooks", dependencies: ["KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces"]),
     .target(
       name: "KittyOrchestrator",
       dependencies: [
@@ -32,7 +33,7 @@ let package = Package(
     .target(
       name: "KittyCLI",
       dependencies: [
-        "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", "KittyOrchestrator",
+        "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", "KittyOrchestrator", "KittyHooks",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -46,6 +47,7 @@ let package = Package(
     .testTarget(
       name: "KittyOrchestratorTests",
       dependencies: ["KittyOrchestrator", "KittyHost", "KittyCore", "KittyGit", "KittyTestSupport"]),
+    .testTarget(name: "KittyHooksTests", dependencies: ["KittyHooks", "KittyCore", "KittyTestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["KittyCore", "KittyTestSupport"]),
   ]
 )

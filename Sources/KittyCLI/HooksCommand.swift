@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import KittyCore
+import KittyHooks
+import KittyHost
+
+/// `git kitty hooks install | uninstall | status`.
+struct HooksCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "hooks",
+    abstract: "Install git-kitty's git hooks (commits drive transitions; protected branches stay untouched).",
+    subcommands: [Install.self, Uninstall.self, Status.self])
+
+  struct Install: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Install or refresh the hooks; a hook already there is chained.")
+    @Flag(name: .long, help: "Install even when husky, lefthook or pre-commit manage the hooks.") var force = false
+    func run() throws {
+      try Console.run {
+        let repository = try HostRepository.locate(from: Console.currentDirectory)
+        print(try HookInstaller(root: repository.root).install(force: force).joined(separator: "\n"))
+      }
+    }
+  }
+
+  struct Uninstall: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Remove the hooks and restore the ones they chained.")
+    func run() throws {
+      try Console.run {
+        let repository = try HostRepository.locate(from: Console.currentDirectory)
+        print(try HookInstaller(root: repository.root).uninstall().joined(separator: "\n"))
+      }
+    }
+  }
+
+  struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Each hook: ours, chained, foreign, missing or outdated.")
+    @OptionGroup var output: OutputOptions
+    func run() throws {
+      try Console.run {
+        let repository = try HostRepository.locate(from: Console.currentDirectory)
+        let entries = try HookInstaller(root: repository.root).status()
+        if output.json {
+          Console.printJSON(.array(entries.map(\.json)))
+        } else {
+          for entry in entries {
+            print(
+              "\(entry.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(entry.state.rawValue)  \(entry.path)")
+          }
+        }
+      }
+    }
+  }
+}
+
+/// `git kitty hook <name>`: what the installed hooks call.
+struct HookCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "hook", abstract: "Entry points for the installed hooks (post-commit; run <hook> for hook managers).",
+    subcommands: [PostCommit.self, Run.self])
+
+  struct PostCommit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "post-commit", abstract: "Move the lane's WP to for_review.")
+    func run() throws {
+      PostCommitHandler.run(directory: Console.currentDirectory)
+    }
+  }
+
+  struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Run one of git-kitty's hook scripts (for husky, lefthook or pre-commit), stdin and arguments passed on.")
+    @Argument(help: "pre-commit, post-commit, pre-push or reference-transaction") var name: String
+    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
+    func run() throws {
+      let repository = try HostRepository.locate(from: Console.currentDirectory)
+      let script = try HookInstaller(root: repository.root).rendered(name)
+      let path = NSTemporaryDirectory() + "git-kitty-\(name)-\(getpid())"
+      try script.write(toFile: path, atomically: true, encoding: .utf8)
+      defer { unlink(path) }
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/bin/sh")
+      process.arguments = [path] + arguments
+      try process.run()
+      process.waitUntilExit()
+      if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+    }
+  }
+}
+
+/// `git kitty next | start | submit | review`: the developer's flow.
+struct NextCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "next", abstract: "List the WPs that are ready to start.")
+  @Option(name: .long) var mission: String?
+  func run() throws {
+    try Console.run {
+      let flow = try DeveloperFlow(directory: Console.currentDirectory)
+      let ready = try flow.next(mission: mission)
+      if ready.isEmpty { print("nothing is ready (git kitty mission show for the whole picture)") }
+      for (wp, title) in ready { print("\(wp)  \(title)   → git kitty start \(wp)") }
+    }
+  }
+}
+
+struct StartCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "start", abstract: "Claim a WP as yourself; prints its worktree path (cd there).")
+  @Argument var wp: String
+  @Option(name: .long) var mission: String?
+  func run() throws {
+    try Console.run {
+      print(try DeveloperFlow(directory: Console.currentDirectory).start(wp: wp, mission: mission))
+    }
+  }
+}
+
+struct SubmitCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "submit", abstract: "Move the WP of the current lane worktree to for_review.")
+  @Argument var wp: String?
+  @Option(name: .long) var mission: String?
+  func run() throws {
+    try Console.run {
+      let done = try DeveloperFlow(directory: Console.currentDirectory).submit(wp: wp, mission: mission)
+      print("\(done.joined(separator: ", ")) submitted for review")
+    }
+  }
+}
+
+struct ReviewCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "review", abstract: "Review a WP: --approve, or --request-changes \"feedback\".")
+  @Argument var wp: String
+  @Option(name: .long) var mission: String?
+  @Flag(name: .long) var approve = false
+  @Option(name: .long, help: "The feedback for the implementer.") var requestChanges: String?
+
+  func validate() throws {
+    if approve == (requestChanges != nil) {
+      throw ValidationError("pass exactly one of --approve or --request-changes")
+    }
+  }
+
+  func run() throws {
+    try Console.run {
+      let reference = try DeveloperFlow(directory: Console.currentDirectory).review(
+        wp: wp, mission: mission, approve: approve, feedback: requestChanges)
+      print(approve ? "\(wp) approved (\(reference))" : "\(wp) sent back with your feedback (\(reference))")
+    }
+  }
+}

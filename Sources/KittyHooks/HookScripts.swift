@@ -1,0 +1,121 @@
+/// The hook scripts of `hooks/` at the repository root, embedded so an installed binary can install them.
+/// `HookScriptsTests` fails when these drift from the files.
+public enum HookScripts {
+  public static let names = ["post-commit", "pre-commit", "pre-push", "reference-transaction"]
+
+  public static func template(_ name: String) -> String? {
+    switch name {
+    case "post-commit": return postCommit
+    case "pre-commit": return preCommit
+    case "pre-push": return prePush
+    case "reference-transaction": return referenceTransaction
+    default: return nil
+    }
+  }
+
+  static let postCommit = #"""
+    #!/bin/sh
+    # >>> git-kitty hook v1 >>>
+    # A commit in a lane worktree whose message carries "Kitty-Transition: for_review" (or any commit when
+    # `git config kitty.autoReview true`) moves that lane's in-progress WP to for_review. The work happens in a
+    # detached background process; this hook never slows down or breaks the commit.
+    case "$(pwd -P)" in
+    */.worktrees/*)
+      if git log -1 --format=%B 2>/dev/null | grep -qi '^Kitty-Transition:[[:space:]]*for_review' ||
+        [ "$(git config --bool kitty.autoReview 2>/dev/null)" = true ]; then
+        (command -v git-kitty >/dev/null 2>&1 && nohup git-kitty hook post-commit </dev/null >/dev/null 2>&1 &) || true
+      fi
+      ;;
+    esac
+    if [ -x "$0.pre-kitty" ]; then "$0.pre-kitty" "$@" || true; fi
+    # <<< git-kitty hook <<<
+    exit 0
+    """# + "\n"
+
+  static let preCommit = #"""
+    #!/bin/sh
+    # >>> git-kitty hook v1 >>>
+    # In a repository managed by git-kitty (it has .kittify/): no commit on a protected branch, and no commit of a
+    # mission's status files from a lane worktree (the host owns them).
+    KITTY_PROTECTED="@PROTECTED@"
+    kitty_common=$(git rev-parse --git-common-dir 2>/dev/null) || exit 0
+    kitty_main=$(cd "$kitty_common/.." 2>/dev/null && pwd -P)
+    if [ -d "$kitty_main/.kittify" ] && [ "${KITTY_ALLOW_PROTECTED:-}" != 1 ]; then
+      kitty_branch=$(git symbolic-ref --short -q HEAD)
+      for kitty_p in $KITTY_PROTECTED; do
+        if [ "$kitty_branch" = "$kitty_p" ]; then
+          echo "git-kitty: refusing to commit on protected branch $kitty_branch. Start a feature branch: git switch -c feature/<name> (or set KITTY_ALLOW_PROTECTED=1)." >&2
+          exit 1
+        fi
+      done
+      case "$(pwd -P)" in
+      */.worktrees/*)
+        if git diff --cached --name-only | grep -Eq '^kitty-specs/[^/]+/status\.(events\.jsonl|json)$'; then
+          echo "git-kitty: a lane worktree must not commit kitty-specs/*/status.events.jsonl or status.json; git kitty records progress. Unstage them: git restore --staged kitty-specs" >&2
+          exit 1
+        fi
+        ;;
+      esac
+    fi
+    if [ -x "$0.pre-kitty" ]; then "$0.pre-kitty" "$@" || exit $?; fi
+    # <<< git-kitty hook <<<
+    exit 0
+    """# + "\n"
+
+  static let prePush = #"""
+    #!/bin/sh
+    # >>> git-kitty hook v1 >>>
+    # From a lane worktree, refuses to push to a protected branch of the remote.
+    KITTY_PROTECTED="@PROTECTED@"
+    kitty_input=$(cat)
+    case "$(pwd -P)" in
+    */.worktrees/*)
+      if [ "${KITTY_ALLOW_PROTECTED:-}" != 1 ]; then
+        while read -r kitty_local kitty_lsha kitty_remote kitty_rsha; do
+          kitty_name=${kitty_remote#refs/heads/}
+          for kitty_p in $KITTY_PROTECTED; do
+            if [ -n "$kitty_name" ] && [ "$kitty_name" = "$kitty_p" ]; then
+              echo "git-kitty: refusing to push to protected branch $kitty_name of $1 from a lane worktree." >&2
+              exit 1
+            fi
+          done
+        done <<KITTY_EOF
+    $kitty_input
+    KITTY_EOF
+      fi
+      ;;
+    esac
+    if [ -x "$0.pre-kitty" ]; then printf '%s\n' "$kitty_input" | "$0.pre-kitty" "$@" || exit $?; fi
+    # <<< git-kitty hook <<<
+    exit 0
+    """# + "\n"
+
+  static let referenceTransaction = #"""
+    #!/bin/sh
+    # >>> git-kitty hook v1 >>>
+    # Refuses, in the "prepared" state, any update of a protected branch unless KITTY_ALLOW_PROTECTED=1.
+    # Decided here in sh: git-kitty is never started by this hook.
+    KITTY_PROTECTED="@PROTECTED@"
+    kitty_input=$(cat)
+    if [ "$1" = prepared ] && [ "${KITTY_ALLOW_PROTECTED:-}" != 1 ]; then
+      kitty_refused=""
+      while read -r kitty_old kitty_new kitty_ref; do
+        [ "$kitty_old" = "$kitty_new" ] && continue
+        case "$kitty_ref" in refs/heads/*) kitty_name=${kitty_ref#refs/heads/} ;; *) continue ;; esac
+        for kitty_p in $KITTY_PROTECTED; do
+          [ "$kitty_name" = "$kitty_p" ] && kitty_refused="$kitty_refused $kitty_name"
+        done
+      done <<KITTY_EOF
+    $kitty_input
+    KITTY_EOF
+      if [ -n "$kitty_refused" ]; then
+        echo "git-kitty: refusing to update protected branch(es):$kitty_refused. Work on a feature branch, or set KITTY_ALLOW_PROTECTED=1 for this command." >&2
+        exit 1
+      fi
+    fi
+    # A hook that was here before git-kitty runs too.
+    if [ -x "$0.pre-kitty" ]; then printf '%s\n' "$kitty_input" | "$0.pre-kitty" "$@" || exit $?; fi
+    # <<< git-kitty hook <<<
+    exit 0
+    """# + "\n"
+}

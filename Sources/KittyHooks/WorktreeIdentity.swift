@@ -1,0 +1,105 @@
+import Foundation
+import KittyCore
+import KittyHost
+import KittyWorkspaces
+
+/// Which mission and lane a directory belongs to (a lane worktree `.worktrees/<slug>-lane-x`).
+public struct WorktreeIdentity: Sendable {
+  public var root: String
+  public var missionSlug: String
+  public var laneID: String?
+  public var wpID: String?
+
+  /// Reads it from `directory`; nil when the directory is not inside a lane worktree.
+  public static func of(_ directory: String) -> WorktreeIdentity? {
+    guard let context = try? RepositoryContext.locate(from: directory) else { return nil }
+    let prefix = context.worktreesDirectory + "/"
+    let resolved = (directory as NSString).resolvingSymlinksInPath
+    guard resolved.hasPrefix(prefix) || directory.hasPrefix(prefix) else { return nil }
+    let rest = (resolved.hasPrefix(prefix) ? resolved : directory).dropFirst(prefix.count)
+    let name = String(rest.split(separator: "/").first ?? "")
+    guard let owner = LaneWorktreeName.parse(name, repoRoot: context.root) else { return nil }
+    return WorktreeIdentity(root: context.root, missionSlug: owner.missionSlug, laneID: owner.laneID, wpID: owner.wpID)
+  }
+
+  /// The WPs of this lane (lanes.json), or the legacy worktree's WP.
+  public func workPackages() -> [String] {
+    if let wpID { return [wpID] }
+    guard let laneID, let mission = try? Mission(repoRoot: root, slug: missionSlug),
+      let lanes = try? mission.lanesManifest()
+    else { return [] }
+    return lanes.lane(laneID)?.wpIDs ?? []
+  }
+}
+
+/// The host the hooks and the developer flow use: native, unless `git config kitty.host spec-kitty`.
+public enum HookHost {
+  public static func make(root: String) -> OrchestratorHost {
+    let kind = ChildProcess.runCapturing(
+      ["git", "config", "--get", "kitty.host"], directory: root, environment: ChildProcess.scrubbedEnvironment(),
+      timeout: 10
+    ).stdout.trimmingWhitespace
+    return kind == "spec-kitty" ? SpecKittyHost(root: root) : InProcessHost(root: root)
+  }
+
+  /// The person's git identity, or a fixed one.
+  public static func actor(root: String) -> String {
+    let name = ChildProcess.runCapturing(
+      ["git", "config", "--get", "user.name"], directory: root, environment: ChildProcess.scrubbedEnvironment(),
+      timeout: 10
+    ).stdout.trimmingWhitespace
+    return name.isEmpty ? "git-kitty" : name
+  }
+
+  /// The policy a person's own calls carry (no agent is involved).
+  public static let policy =
+    #"{"orchestrator_id": "git-kitty-developer", "orchestrator_version": "0.1.0", "agent_family": "human", "approval_mode": "manual", "sandbox_mode": "none", "network_mode": "inherited", "dangerous_flags": []}"#
+}
+
+/// `git kitty hook post-commit`: what the post-commit hook hands over (in the background).
+public enum PostCommitHandler {
+  /// Moves the lane's in-progress WPs to for_review and logs the outcome to `.kittify/logs/hooks.log`.
+  @discardableResult
+  public static func run(directory: String) -> [String] {
+    guard let identity = WorktreeIdentity.of(directory) else { return [] }
+    let host = HookHost.make(root: identity.root)
+    let actor = HookHost.actor(root: identity.root)
+    let head = ChildProcess.runCapturing(
+      ["git", "rev-parse", "--short", "HEAD"], directory: directory, environment: ChildProcess.scrubbedEnvironment(),
+      timeout: 10
+    ).stdout.trimmingWhitespace
+    var lines: [String] = []
+    let state = host.call(["mission-state", "--mission", identity.missionSlug])
+    let lanes = Dictionary(
+      (state.data["work_packages"]?.arrayValue ?? []).compactMap { item -> (String, String)? in
+        guard let wp = item["wp_id"]?.stringValue, let lane = item["lane"]?.stringValue else { return nil }
+        return (wp, lane)
+      }, uniquingKeysWith: { a, _ in a })
+    for wp in identity.workPackages() where lanes[wp] == "in_progress" {
+      let result = host.call([
+        "transition", "--mission", identity.missionSlug, "--wp", wp, "--to", "for_review", "--actor", actor,
+        "--policy", HookHost.policy, "--subtasks-complete", "--note", "commit \(head) (post-commit hook)",
+      ])
+      lines.append(
+        "\(Timestamp.isoNow()) post-commit \(identity.missionSlug) \(wp) at \(head): "
+          + (result.success ? "moved to for_review" : "not moved: \(result.message)"))
+    }
+    if lines.isEmpty {
+      lines.append(
+        "\(Timestamp.isoNow()) post-commit \(identity.missionSlug) at \(head): no in-progress WP in this lane")
+    }
+    log(root: identity.root, lines)
+    return lines
+  }
+
+  static func log(root: String, _ lines: [String]) {
+    let path = "\(root)/.kittify/logs/hooks.log"
+    try? FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    let text = lines.joined(separator: "\n") + "\n"
+    _ = text.withCString { write(fd, $0, strlen($0)) }
+  }
+}
