@@ -7,7 +7,7 @@ BIN_DEBUG = .build/debug/git-kitty
 BIN_RELEASE = .build/release/git-kitty
 SK_VENV ?= $(CURDIR)/.venv-spec-kitty
 
-.PHONY: deps build release test lint install uninstall bench conformance clean
+.PHONY: deps build release test lint demo install uninstall bench conformance clean
 
 # Installs libgit2's headers and pkg-config only when they are missing.
 deps:
@@ -27,6 +27,10 @@ release: deps
 test: build
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS) --disable-xctest
 
+# A throw-away repository in demo/ driven end to end with the built-in script agent.
+demo: build
+	bash scripts/demo.sh
+
 # swift-format ships with the toolchain; the configuration is .swift-format at the root.
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
@@ -41,6 +45,10 @@ uninstall:
 # Benchmarks print ratios against a baseline measured in the same run.
 bench: release
 	bash Benchmarks/run.sh $(BIN_RELEASE)
+
+# Both directions against the real spec-kitty 3.2.7 on fresh missions (installs it into $(SK_VENV) when missing).
+conformance: build
+	SK_VENV="$(SK_VENV)" bash Tests/Conformance/conformance.sh
 
 clean:
 	rm -rf .build
