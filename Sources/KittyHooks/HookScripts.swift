@@ -103,7 +103,10 @@ public enum HookScripts {
         [ "$kitty_old" = "$kitty_new" ] && continue
         case "$kitty_ref" in refs/heads/*) kitty_name=${kitty_ref#refs/heads/} ;; *) continue ;; esac
         for kitty_p in $KITTY_PROTECTED; do
-          [ "$kitty_name" = "$kitty_p" ] && kitty_refused="$kitty_refused $kitty_name"
+          [ "$kitty_name" = "$kitty_p" ] || continue
+          # git reports an unknown old value as zeros: a write of the value the ref already has is a no-op.
+          [ "$(git rev-parse -q --verify "$kitty_ref" 2>/dev/null)" = "$kitty_new" ] && continue
+          kitty_refused="$kitty_refused $kitty_name"
         done
       done <<KITTY_EOF
     $kitty_input
