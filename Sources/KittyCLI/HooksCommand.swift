@@ -93,7 +93,8 @@ struct HookCommand: ParsableCommand {
 struct NextCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "next", abstract: "List the WPs that are ready to start.")
-  @Option(name: .long) var mission: String?
+  @Option(name: .long, help: "Mission handle; inferred from the current lane worktree, else the only mission.")
+  var mission: String?
   func run() throws {
     try Console.run {
       let flow = try DeveloperFlow(directory: Console.currentDirectory)
@@ -107,8 +108,9 @@ struct NextCommand: ParsableCommand {
 struct StartCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "start", abstract: "Claim a WP as yourself; prints its worktree path (cd there).")
-  @Argument var wp: String
-  @Option(name: .long) var mission: String?
+  @Argument(help: "The WP id, e.g. WP01.") var wp: String
+  @Option(name: .long, help: "Mission handle; inferred from the current lane worktree, else the only mission.")
+  var mission: String?
   func run() throws {
     try Console.run {
       print(try DeveloperFlow(directory: Console.currentDirectory).start(wp: wp, mission: mission))
@@ -119,8 +121,9 @@ struct StartCommand: ParsableCommand {
 struct SubmitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "submit", abstract: "Move the WP of the current lane worktree to for_review.")
-  @Argument var wp: String?
-  @Option(name: .long) var mission: String?
+  @Argument(help: "The WP id; default: the WP of the current lane worktree.") var wp: String?
+  @Option(name: .long, help: "Mission handle; inferred from the current lane worktree, else the only mission.")
+  var mission: String?
   func run() throws {
     try Console.run {
       let done = try DeveloperFlow(directory: Console.currentDirectory).submit(wp: wp, mission: mission)
@@ -132,9 +135,10 @@ struct SubmitCommand: ParsableCommand {
 struct ReviewCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "review", abstract: "Review a WP: --approve, or --request-changes \"feedback\".")
-  @Argument var wp: String
-  @Option(name: .long) var mission: String?
-  @Flag(name: .long) var approve = false
+  @Argument(help: "The WP id, e.g. WP01.") var wp: String
+  @Option(name: .long, help: "Mission handle; inferred from the current lane worktree, else the only mission.")
+  var mission: String?
+  @Flag(name: .long, help: "Approve the WP.") var approve = false
   @Option(name: .long, help: "The feedback for the implementer.") var requestChanges: String?
 
   func validate() throws {
