@@ -37,6 +37,17 @@ extension Repository {
     }
   }
 
+  /// Whether everything `tip` changed is already in `target`: an ancestor, or a merge that would change nothing
+  /// (after a squash merge, say).
+  public func isContentMerged(_ tip: OID, into target: OID) throws(GitError) -> Bool {
+    switch try mergeInMemory(ours: target, theirs: tip) {
+    case .upToDate: return true
+    case .fastForward: return false
+    case .conflict: return false
+    case .merged(let tree): return try tree == commit(target).tree
+    }
+  }
+
   private func conflictPaths(_ index: OpaquePointer) throws(GitError) -> [String] {
     var iterator: OpaquePointer?
     try git("git_index_conflict_iterator_new") { git_index_conflict_iterator_new(&iterator, index) }

@@ -18,12 +18,21 @@ public enum HookScripts {
     # >>> git-kitty hook v1 >>>
     # A commit in a lane worktree whose message carries "Kitty-Transition: for_review" (or any commit when
     # `git config kitty.autoReview true`) moves that lane's in-progress WP to for_review. The work happens in a
-    # detached background process; this hook never slows down or breaks the commit.
-    case "$(pwd -P)" in
+    # detached background process; this hook never slows down or breaks the commit. Plain sh: the message is read
+    # from the worktree's COMMIT_EDITMSG (git-kitty checks the commit itself before it moves anything).
+    case "$PWD" in
     */.worktrees/*)
-      if git log -1 --format=%B 2>/dev/null | grep -qi '^Kitty-Transition:[[:space:]]*for_review' ||
-        [ "$(git config --bool kitty.autoReview 2>/dev/null)" = true ]; then
-        (command -v git-kitty >/dev/null 2>&1 && nohup git-kitty hook post-commit </dev/null >/dev/null 2>&1 &) || true
+      kitty_gitdir=${GIT_DIR:-.git}
+      [ -f "$kitty_gitdir" ] && read -r kitty_x kitty_gitdir <"$kitty_gitdir"
+      kitty_go=
+      if [ -f "$kitty_gitdir/COMMIT_EDITMSG" ]; then
+        while IFS= read -r kitty_line || [ -n "$kitty_line" ]; do
+          case $kitty_line in [Kk]itty-[Tt]ransition:*for_review*) kitty_go=1 ;; esac
+        done <"$kitty_gitdir/COMMIT_EDITMSG"
+      fi
+      [ -n "$kitty_go" ] || [ "$(git config --bool kitty.autoReview 2>/dev/null)" != true ] || kitty_go=1
+      if [ -n "$kitty_go" ] && command -v git-kitty >/dev/null 2>&1; then
+        git-kitty hook post-commit </dev/null >/dev/null 2>&1 &
       fi
       ;;
     esac
@@ -36,26 +45,37 @@ public enum HookScripts {
     #!/bin/sh
     # >>> git-kitty hook v1 >>>
     # In a repository managed by git-kitty (it has .kittify/): no commit on a protected branch, and no commit of a
-    # mission's status files from a lane worktree (the host owns them).
+    # mission's status files from a lane worktree (the host owns them). Plain sh: git's files are read directly, and
+    # git itself runs only in lane worktrees.
     KITTY_PROTECTED="@PROTECTED@"
-    kitty_common=$(git rev-parse --git-common-dir 2>/dev/null) || exit 0
-    kitty_main=$(cd "$kitty_common/.." 2>/dev/null && pwd -P)
-    if [ -d "$kitty_main/.kittify" ] && [ "${KITTY_ALLOW_PROTECTED:-}" != 1 ]; then
-      kitty_branch=$(git symbolic-ref --short -q HEAD)
-      for kitty_p in $KITTY_PROTECTED; do
-        if [ "$kitty_branch" = "$kitty_p" ]; then
-          echo "git-kitty: refusing to commit on protected branch $kitty_branch. Start a feature branch: git switch -c feature/<name> (or set KITTY_ALLOW_PROTECTED=1)." >&2
-          exit 1
-        fi
-      done
-      case "$(pwd -P)" in
-      */.worktrees/*)
-        if git diff --cached --name-only | grep -Eq '^kitty-specs/[^/]+/status\.(events\.jsonl|json)$'; then
-          echo "git-kitty: a lane worktree must not commit kitty-specs/*/status.events.jsonl or status.json; git kitty records progress. Unstage them: git restore --staged kitty-specs" >&2
-          exit 1
-        fi
-        ;;
-      esac
+    if [ "${KITTY_ALLOW_PROTECTED:-}" != 1 ]; then
+      kitty_gitdir=${GIT_DIR:-.git}
+      [ -f "$kitty_gitdir" ] && read -r kitty_x kitty_gitdir <"$kitty_gitdir"
+      kitty_common=$kitty_gitdir
+      if [ -f "$kitty_gitdir/commondir" ]; then
+        read -r kitty_common <"$kitty_gitdir/commondir"
+        case $kitty_common in /*) ;; *) kitty_common="$kitty_gitdir/$kitty_common" ;; esac
+      fi
+      if [ -d "$kitty_common/../.kittify" ]; then
+        kitty_head=
+        [ -f "$kitty_gitdir/HEAD" ] && read -r kitty_head <"$kitty_gitdir/HEAD"
+        kitty_branch=${kitty_head#ref: refs/heads/}
+        for kitty_p in $KITTY_PROTECTED; do
+          if [ "$kitty_branch" = "$kitty_p" ]; then
+            echo "git-kitty: refusing to commit on protected branch $kitty_branch. Start a feature branch: git switch -c feature/<name> (or set KITTY_ALLOW_PROTECTED=1)." >&2
+            exit 1
+          fi
+        done
+        case "$PWD" in
+        */.worktrees/*)
+          git diff --cached --quiet -- 'kitty-specs/*/status.events.jsonl' 'kitty-specs/*/status.json' 2>/dev/null
+          if [ $? = 1 ]; then
+            echo "git-kitty: a lane worktree must not commit kitty-specs/*/status.events.jsonl or status.json; git kitty records progress. Unstage them: git restore --staged kitty-specs" >&2
+            exit 1
+          fi
+          ;;
+        esac
+      fi
     fi
     if [ -x "$0.pre-kitty" ]; then "$0.pre-kitty" "$@" || exit $?; fi
     # <<< git-kitty hook <<<
@@ -93,31 +113,33 @@ public enum HookScripts {
   static let referenceTransaction = #"""
     #!/bin/sh
     # >>> git-kitty hook v1 >>>
-    # Refuses, in the "prepared" state, any update of a protected branch unless KITTY_ALLOW_PROTECTED=1.
-    # Decided here in sh: git-kitty is never started by this hook.
+    # Refuses, in the "prepared" state, any update of a protected branch unless KITTY_ALLOW_PROTECTED=1; a write of
+    # the value a ref already has passes. Plain sh: git-kitty is never started, git only for a protected ref.
     KITTY_PROTECTED="@PROTECTED@"
-    kitty_input=$(cat)
     if [ "$1" = prepared ] && [ "${KITTY_ALLOW_PROTECTED:-}" != 1 ]; then
-      kitty_refused=""
+      kitty_input=
+      kitty_refused=
       while read -r kitty_old kitty_new kitty_ref; do
+        kitty_input="$kitty_input$kitty_old $kitty_new $kitty_ref
+    "
         [ "$kitty_old" = "$kitty_new" ] && continue
         case "$kitty_ref" in refs/heads/*) kitty_name=${kitty_ref#refs/heads/} ;; *) continue ;; esac
         for kitty_p in $KITTY_PROTECTED; do
           [ "$kitty_name" = "$kitty_p" ] || continue
-          # git reports an unknown old value as zeros: a write of the value the ref already has is a no-op.
+          # git reports an unknown old value as zeros: compare with the ref's current value.
           [ "$(git rev-parse -q --verify "$kitty_ref" 2>/dev/null)" = "$kitty_new" ] && continue
           kitty_refused="$kitty_refused $kitty_name"
         done
-      done <<KITTY_EOF
-    $kitty_input
-    KITTY_EOF
+      done
       if [ -n "$kitty_refused" ]; then
         echo "git-kitty: refusing to update protected branch(es):$kitty_refused. Work on a feature branch, or set KITTY_ALLOW_PROTECTED=1 for this command." >&2
         exit 1
       fi
+      # A hook that was here before git-kitty runs too.
+      if [ -x "$0.pre-kitty" ]; then printf '%s' "$kitty_input" | "$0.pre-kitty" "$@" || exit $?; fi
+      exit 0
     fi
-    # A hook that was here before git-kitty runs too.
-    if [ -x "$0.pre-kitty" ]; then printf '%s\n' "$kitty_input" | "$0.pre-kitty" "$@" || exit $?; fi
+    if [ -x "$0.pre-kitty" ]; then "$0.pre-kitty" "$@" || exit $?; fi
     # <<< git-kitty hook <<<
     exit 0
     """# + "\n"

@@ -1,5 +1,6 @@
 import Foundation
 import KittyCore
+import KittyGit
 import KittyHost
 import KittyWorkspaces
 
@@ -61,7 +62,8 @@ public enum PostCommitHandler {
   /// Moves the lane's in-progress WPs to for_review and logs the outcome to `.kittify/logs/hooks.log`.
   @discardableResult
   public static func run(directory: String) -> [String] {
-    guard let identity = WorktreeIdentity.of(directory) else { return [] }
+    signal(SIGHUP, SIG_IGN)  // started in the background by the hook: outlive the terminal
+    guard let identity = WorktreeIdentity.of(directory), asksForReview(directory) else { return [] }
     let host = HookHost.make(root: identity.root)
     let actor = HookHost.actor(root: identity.root)
     let head = ChildProcess.runCapturing(
@@ -90,6 +92,18 @@ public enum PostCommitHandler {
     }
     log(root: identity.root, lines)
     return lines
+  }
+
+  /// The hook reads the message from COMMIT_EDITMSG, which a commit made without a message (cherry-pick, `-C`)
+  /// may leave stale: check the commit itself, or `kitty.autoReview`.
+  static func asksForReview(_ directory: String) -> Bool {
+    guard let repo = try? Repository.discover(from: directory) else { return false }
+    if (try? repo.configBool("kitty.autoReview")) == true { return true }
+    guard let head = try? repo.headCommitID(), let commit = try? repo.commit(head) else { return false }
+    return commit.message.split(separator: "\n").contains { line in
+      let lower = line.lowercased()
+      return lower.hasPrefix("kitty-transition:") && lower.contains("for_review")
+    }
   }
 
   static func log(root: String, _ lines: [String]) {

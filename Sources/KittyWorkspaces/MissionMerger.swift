@@ -37,7 +37,7 @@ public struct MissionMerger: Sendable {
     var missionTip = missionStart ?? targetStart
     for (laneID, laneBranch) in lanes {
       guard let laneTip = try repo.branchTip(laneBranch) else {
-        throw WorkspaceError.notFound("Lane branch \(laneBranch)")
+        throw WorkspaceError.missingLaneBranch(laneBranch)
       }
       switch try repo.mergeInMemory(ours: missionTip, theirs: laneTip) {
       case .upToDate: break
@@ -50,8 +50,13 @@ public struct MissionMerger: Sendable {
       }
     }
     var targetTip = targetStart
+    let targetTree = try repo.commit(targetStart).tree
     switch try repo.mergeInMemory(ours: targetStart, theirs: missionTip) {
     case .upToDate: break
+    case .fastForward(let next) where try strategy == .squash && repo.commit(next).tree == targetTree:
+      break  // already squashed in: nothing to add
+    case .merged(let tree) where tree == targetTree:
+      break  // every change is already on the target (an earlier squash merge)
     case .fastForward(let next):
       if strategy == .squash {
         targetTip = try repo.createCommit(

@@ -35,25 +35,62 @@ public struct StatusCommitter: Sendable {
         changes.append(.remove(path: path))
       }
     }
-    // A commit made by someone else between our read and our update: rebuild on the new tip (a few times).
-    for _ in 0..<5 {
+    // git-kitty writers (other missions, other processes) read the tip, move the ref and stage the index one at a
+    // time; a commit by anyone else between our read and our update is rebuilt on the new tip.
+    let lock: FileLock
+    do {
+      lock = try FileLock(path: "\(context.lockDirectory)/status-commit.lock", timeout: 60)
+    } catch {
+      throw WorkspaceError.io("\(error)")
+    }
+    defer { lock.unlock() }
+    // A git process holding the main checkout's index: wait a little, then refuse before anything moves (after
+    // the ref moved, a failure to stage could no longer be reported without lying about the commit).
+    let indexLock = "\(context.commonDirectory)/index.lock"
+    var waited = 0
+    while FileManager.default.fileExists(atPath: indexLock) {
+      if waited >= 100 {
+        throw WorkspaceError.io(
+          "\(indexLock) exists: another git process is using the index of \(context.root); try again when it is done "
+            + "(remove the file if no git process is running)")
+      }
+      usleep(20_000)
+      waited += 1
+    }
+    for attempt in 0..<40 {
+      if attempt > 0 { usleep(useconds_t(min(attempt, 10) * 10_000)) }
       guard let tip = try repo.branchTip(branch) else { throw WorkspaceError.missingTargetBranch(branch: branch) }
       let base = try repo.commit(tip)
       let tree = try repo.tree(applying: changes, to: base.tree)
       if tree == base.tree {
-        try repo.stage(paths: paths)
+        Self.stageBestEffort(repo, paths)
         return .unchanged
       }
       let commit = try repo.createCommit(tree: tree, parents: [tip], message: message + "\n")
       do {
         try repo.updateReference(Branch.fullName(branch), from: tip, to: commit, message: "commit: \(message)")
       } catch {
-        if error.isModified { continue }
+        // Moved under us, or its lock is held by a git process right now: try again on the new tip.
+        if error.isModified || error.isLocked { continue }
         throw WorkspaceError.git(error, during: "updating \(branch)")
       }
-      try repo.stage(paths: paths)
+      // The commit has landed: from here on nothing may fail the call.
+      Self.stageBestEffort(repo, paths)
       return .committed(commit.hex)
     }
     throw WorkspaceError.concurrentUpdate(branch: branch)
+  }
+
+  /// Refreshes the main checkout's index for `paths`, retrying while another git process holds `index.lock`; a
+  /// stale index only makes `git status` show the files as modified, so a last failure is ignored.
+  static func stageBestEffort(_ repo: Repository, _ paths: [String]) {
+    for attempt in 0..<20 {
+      do {
+        try repo.stage(paths: paths)
+        return
+      } catch {
+        usleep(useconds_t(min(attempt + 1, 5) * 20_000))
+      }
+    }
   }
 }

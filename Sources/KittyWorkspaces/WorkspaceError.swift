@@ -15,6 +15,8 @@ public enum WorkspaceError: Error, Equatable, Sendable, CustomStringConvertible,
   case broken(path: String, problems: [String])
   case mergeConflict(laneID: String, merging: String, paths: [String])
   case notFound(String)
+  /// spec-kitty's wording for a lane branch merge-mission cannot find.
+  case missingLaneBranch(String)
   case unknownLane(laneID: String, mission: String)
   case concurrentUpdate(branch: String)
   case headMismatch(expected: String, actual: String?)
@@ -52,6 +54,7 @@ public enum WorkspaceError: Error, Equatable, Sendable, CustomStringConvertible,
       return "merging \(merging) into \(laneID) conflicts on \(paths.joined(separator: ", ")); nothing was changed. "
         + "Resolve the conflict on the lane branches by hand"
     case .notFound(let what): return "\(what) not found"
+    case .missingLaneBranch(let branch): return "Lane branch \(branch) does not exist"
     case .unknownLane(let laneID, let mission): return "lane \(laneID) is not defined in lanes.json of \(mission)"
     case .concurrentUpdate(let branch):
       return "\(branch) moved while git-kitty was updating it; nothing was changed, try again"

@@ -122,7 +122,8 @@ struct SafetyCheck {
     {
       let counts = try repo.aheadBehind(tip, targetTip)
       unmerged = counts.ahead
-      merged = counts.ahead == 0
+      merged = counts.ahead == 0 || (try? repo.isContentMerged(tip, into: targetTip)) == true
+      if merged == true { unmerged = 0 }
     }
     return Verdict(
       branch: branch, branchTip: tip, dirtyPaths: dirty, merged: merged, unmergedCount: unmerged,

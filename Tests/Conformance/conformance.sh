@@ -3,6 +3,8 @@
 #
 #   A: spec-kitty takes WP01 to approved; git-kitty does WP02, WP03, WP04, accept-mission and merge-mission.
 #   B: git-kitty takes WP01 and WP02 to approved; spec-kitty does WP03, WP04, accept-mission and merge-mission.
+#   C: git-kitty authors the mission (init, mission new, WP files, mission finalize); spec-kitty does WP01 and WP03,
+#      git-kitty WP02 and WP04, spec-kitty accepts and merges.
 #
 # After every host step both hosts answer `mission-state` and `list-ready` on the same repository; their `data`
 # must be equal, except `work_packages[].last_actor` (spec-kitty 3.2.7 always reports null, git-kitty the actor),
@@ -230,7 +232,7 @@ implement_and_review() {
   printf '#!/bin/sh\n# %s (%s, %s)\necho %s\n' "$file" "$wp" "$(host_name "$host")" "$wp" >"$ws/$file"
   git -C "$ws" add "$file"
   git -C "$ws" commit -qm "$wp: add $file"
-  mark "$host" "$wp mark $task done" "$task"
+  if [ -n "$task" ]; then mark "$host" "$wp mark $task done" "$task"; fi
   act "$host" "$wp -> for_review" transition --mission "$SLUG" --wp "$wp" --to for_review --actor "$impl" --policy "$POLICY"
   act "$host" "$wp start-review" start-review --mission "$SLUG" --wp "$wp" --actor "$rev" --policy "$POLICY"
   act "$host" "$wp -> approved" transition --mission "$SLUG" --wp "$wp" --to approved --actor "$rev" --policy "$POLICY" \
@@ -301,6 +303,44 @@ direction_b() {
   [ "$DIFFS" = 0 ]
 }
 
+# authored_mission <dir>: a repository on develop with a 4-WP diamond mission written by git-kitty alone.
+authored_mission() {
+  local dir=$1 slug i deps file
+  mkdir -p "$dir" && cd "$dir"
+  git init -q -b main
+  git config user.name "git-kitty conformance" && git config user.email conformance@git-kitty.invalid
+  printf '# authored\n' >README.md && git add README.md && git commit -qm "initial commit"
+  git switch -q -c develop
+  "$GIT_KITTY_BIN" init >/dev/null
+  git add -A && git commit -qm "chore: git kitty init"
+  slug=$("$GIT_KITTY_BIN" mission new authored --target-branch develop 2>/dev/null)
+  for i in 1 2 3 4; do
+    case $i in 1) deps="" file=src/core.sh ;; 2) deps=WP01 file=src/left.sh ;; 3) deps=WP01 file=src/right.sh ;;
+      4) deps="WP02, WP03" file=src/main.sh ;; esac
+    printf -- '---\nwork_package_id: WP0%s\ntitle: Part %s\ndependencies: [%s]\nsubtasks: []\nexecution_mode: code_change\nowned_files:\n- %s\n---\n\n# WP0%s\n\nCreate %s.\n' \
+      "$i" "$i" "$deps" "$file" "$i" "$file" >"kitty-specs/$slug/tasks/WP0$i-part$i.md"
+  done
+  git add -A && git commit -qm "docs: work packages"
+  "$GIT_KITTY_BIN" mission finalize "$slug" >/dev/null
+  echo "$slug"
+}
+
+direction_c() {
+  DIR_NAME=C R="$WORK/c" DIFFS=0
+  SLUG=$(authored_mission "$R")
+  cd "$R"
+  echo "== direction C: git-kitty authors the mission; spec-kitty WP01, WP03, accept, merge; git-kitty WP02, WP04 ($SLUG)"
+  compare "00 authored by git-kitty (init, mission new, finalize)"
+  implement_and_review sk WP01 "" src/core.sh
+  implement_and_review gk WP02 "" src/left.sh
+  implement_and_review sk WP03 "" src/right.sh
+  implement_and_review gk WP04 "" src/main.sh
+  act sk "accept-mission" accept-mission --mission "$SLUG" --actor boss-spec-kitty
+  act sk "merge-mission" merge-mission --mission "$SLUG"
+  final_checks
+  [ "$DIFFS" = 0 ]
+}
+
 # --- two fresh missions (built concurrently) -------------------------------------------------------------------------
 echo "conformance: spec-kitty $("$SK_VENV/bin/spec-kitty" --version 2>/dev/null | tail -n 1), git-kitty $GIT_KITTY_BIN"
 echo "conformance: building two fresh missions in $WORK (make_spec_kitty_mission.sh, topology lanes)"
@@ -322,16 +362,22 @@ SLUG_A=$(sed -n 's/^MISSION=//p' "$WORK/make-a.log" | tail -n 1)
 SLUG_B=$(sed -n 's/^MISSION=//p' "$WORK/make-b.log" | tail -n 1)
 echo "conformance: missions ready after $(($(date +%s) - T_START)) s"
 
-# Each direction runs in its own subshell (set -e applies; an unexpected failure ends only that direction).
+# Each direction runs in its own subshell (set -e applies; an unexpected failure ends only that direction), all three
+# at once (each waits on spec-kitty most of the time); their reports are printed in order.
 RESULT=0
-(direction_a) &
-wait $! || RESULT=1
-(direction_b) &
-wait $! || RESULT=1
+for d in a b c; do
+  (direction_$d) >"$WORK/report-$d.log" 2>&1 &
+  eval "DIR_PID_$d=$!"
+done
+for d in a b c; do
+  eval "pid=\$DIR_PID_$d"
+  wait "$pid" || RESULT=1
+  cat "$WORK/report-$d.log"
+done
 
 echo "conformance: total $(($(date +%s) - T_START)) s"
 if [ $RESULT = 0 ]; then
-  echo "conformance: PASS — spec-kitty and git-kitty agreed at every step in both directions"
+  echo "conformance: PASS — spec-kitty and git-kitty agreed at every step in all three directions"
 else
   echo "conformance: FAIL"
 fi

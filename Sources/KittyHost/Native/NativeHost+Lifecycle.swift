@@ -99,12 +99,21 @@ extension NativeHost {
     }
     // Refuse before creating anything when the status commit could not land.
     if lane != .inProgress { _ = try writer.preflight() }
-    let workspace = try allocateWorkspace(mission: mission, wp: wp, snapshot: before, context: context)
-
+    // The worktree is created under the mission lock, so a call that loses the lock (or the race) creates nothing.
+    var workspace: Workspace?
     let outcome = try writer.locked("start-implementation") { () throws(HostFailure) -> (Lane, Bool) in
       let current = try Self.snapshot(mission)
       let state = current.workPackages[wp]
       let lane = current.lane(of: wp)
+      if lane == .claimed {
+        try Self.requireHolder(state, actor: actor, wp: wp, identity: mission.identity, events: nil)
+      } else if lane == .inProgress {
+        try Self.requireHolder(
+          state, actor: actor, wp: wp, identity: mission.identity, events: try? mission.eventStream())
+      }
+      if [Lane.planned, .claimed, .inProgress].contains(lane) {
+        workspace = try allocateWorkspace(mission: mission, wp: wp, snapshot: current, context: context)
+      }
       switch lane {
       case .planned:
         let start = Timestamp.nowMicroseconds()
@@ -121,19 +130,19 @@ extension NativeHost {
         try writer.write(lines: records.map(\.line), commitMessage: "chore(spec-kitty): status transition batch \(wp)")
         return (.planned, false)
       case .claimed:
-        try Self.requireHolder(state, actor: actor, wp: wp, identity: mission.identity, events: nil)
         let record = TransitionRecord(
           wpID: wp, fromLane: .claimed, toLane: .inProgress, at: Timestamp.isoNow(), actor: actor,
           missionSlug: mission.slug, missionID: mission.meta?.missionID, policyMetadata: policy.json)
         try writer.write(lines: [record.line], commitMessage: "chore(spec-kitty): status transition batch \(wp)")
         return (.claimed, false)
       case .inProgress:
-        try Self.requireHolder(
-          state, actor: actor, wp: wp, identity: mission.identity, events: try? mission.eventStream())
         return (.inProgress, true)
       default:
         throw HostFailure(.transitionRejected, "WP \(wp) is in '\(lane.rawValue)', cannot start implementation")
       }
+    }
+    guard let workspace else {
+      throw HostFailure(.transitionRejected, "WP \(wp) has no workspace")
     }
     data["wp_id"] = .string(wp)
     data["from_lane"] = .string(outcome.0.rawValue)

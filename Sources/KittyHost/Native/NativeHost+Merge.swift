@@ -17,7 +17,7 @@ extension NativeHost {
         .unsupportedStrategy,
         known
           ? "Strategy 'rebase' is not supported by git-kitty yet; use merge or squash"
-          : "Unsupported merge strategy '\(strategyName)'. Supported: merge, rebase, squash",
+          : "Strategy '\(strategyName)' is not supported. Supported strategies: ['merge', 'rebase', 'squash']",
         fields: [
           "strategy": .string(strategyName), "supported": known ? ["merge", "squash"] : ["merge", "rebase", "squash"],
         ])
@@ -169,7 +169,7 @@ extension NativeHost {
   static func deleteIfMerged(_ branch: String, into target: String, context: RepositoryContext, kept: inout [JSONValue])
   {
     guard let repo = try? context.open(), let tip = try? repo.branchTip(branch) else { return }
-    guard let targetTip = try? repo.branchTip(target), (try? repo.contains(targetTip, ancestor: tip)) == true else {
+    guard let targetTip = try? repo.branchTip(target), (try? repo.isContentMerged(tip, into: targetTip)) == true else {
       kept.append(["branch": .string(branch), "reason": .string("not merged into \(target)")])
       return
     }

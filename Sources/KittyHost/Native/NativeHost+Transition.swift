@@ -68,14 +68,21 @@ extension NativeHost {
           "dependencies_not_satisfied: \(a.wp) depends on \(unsatisfied.joined(separator: ", ")); all dependencies "
             + "must be approved or done before implementation can start", fields: data)
       }
-      _ = try writer.preflight()
-      _ = try allocateWorkspace(mission: mission, wp: a.wp, snapshot: snapshot, context: context)
     }
     _ = try writer.preflight()
 
     let from = try writer.locked("transition") { () throws(HostFailure) -> Lane in
       var snapshot = try Self.snapshot(mission)
       let from = snapshot.workPackages[a.wp].flatMap(\.laneValue) ?? .genesis
+      if target == .claimed,
+        LaneMachine.check(
+          LaneMachine.Request(
+            from: from, to: target, actor: a.actor, reason: a.note, force: a.force, reviewRef: a.reviewRef,
+            reviewResult: reviewResult, evidence: nil, subtasksComplete: true, implementationEvidence: true)) == nil
+      {
+        // Under the lock, and only for a move the lane machine allows: a refused call creates nothing.
+        _ = try allocateWorkspace(mission: mission, wp: a.wp, snapshot: snapshot, context: context)
+      }
       var lines: [String] = []
       if a.subtasksComplete == true, from == .inProgress, target == .forReview, !workPackage.subtasks.isEmpty {
         let pending = workPackage.subtasks.filter { snapshot.workPackages[a.wp]?.subtasks[$0] != "done" }
