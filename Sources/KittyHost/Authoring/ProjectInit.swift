@@ -53,14 +53,21 @@ public enum ProjectInit {
 }
 
 /// `git kitty merge-driver event-log %O %A %B`: the union of two event logs' rows by `event_id`, ordered by
-/// `(at, event_id)`; rows without an id are kept once. The result replaces %A.
+/// `(at, event_id)`; rows without an id are kept once. Like spec-kitty's driver it refuses (and git then reports a
+/// conflict) when one `event_id` carries two different payloads or a side cannot be read: either would lose rows.
+/// The result replaces %A.
 public enum EventLogMergeDriver {
   public static func merge(base: String, ours: String, theirs: String) throws -> String {
     var rows: [(key: (String, String), line: String)] = []
-    var seenIDs = Set<String>()
+    var payloads: [String: String] = [:]
     var seenLines = Set<String>()
     for path in [base, ours, theirs] {
-      guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+      // git passes an empty ancestor when there is none; a missing file is the same.
+      guard FileManager.default.fileExists(atPath: path) else { continue }
+      guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+      else {
+        throw MissionAuthor.Failure(message: "\(path) cannot be read as UTF-8 text; merge the event log by hand")
+      }
       for raw in text.split(separator: "\n") {
         let line = raw.trimmingCharacters(in: .whitespaces)
         if line.isEmpty { continue }
@@ -69,7 +76,15 @@ public enum EventLogMergeDriver {
         }
         let id = object["event_id"]?.stringValue
         if let id {
-          guard seenIDs.insert(id).inserted else { continue }
+          let payload = JSONWriter.sortedLine.string(.object(object))
+          if let known = payloads[id] {
+            guard known == payload else {
+              throw MissionAuthor.Failure(
+                message: "event \(id) has different contents on the two sides; merge the event log by hand")
+            }
+            continue
+          }
+          payloads[id] = payload
         } else {
           guard seenLines.insert(line).inserted else { continue }
         }
