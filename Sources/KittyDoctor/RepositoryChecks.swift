@@ -2,6 +2,7 @@ import Foundation
 import KittyCore
 import KittyGit
 import KittyHooks
+import KittyHost
 import KittyWorkspaces
 
 /// The checks of the repository around `directory`: skipped, not failed, outside one.
@@ -89,18 +90,13 @@ extension Doctor {
   /// a status file conflicts (spec-kitty's drivers need `spec-kitty` on PATH).
   func mergeDriver(root: String, repo: Repository?) -> Check {
     let name = "merge driver"
-    let attributes = (try? String(contentsOfFile: "\(root)/.gitattributes", encoding: .utf8)) ?? ""
-    // git uses the last matching line.
-    let line = attributes.split(separator: "\n").last { $0.contains("status.events.jsonl") && $0.contains("merge=") }
-    guard let line, let value = line.split(separator: " ").first(where: { $0.hasPrefix("merge=") }) else {
+    guard let driver = ProjectInit.eventLogDriver(root: root) else {
       let isProject =
         FileManager.default.fileExists(atPath: "\(root)/.kittify")
         || FileManager.default.fileExists(atPath: "\(root)/\(MissionPaths.specsDirectory)")
       if !isProject { return Check(name, .skip, "no .kittify/ here (git kitty init sets the repository up)") }
-      return Check(
-        name, .warn, "no merge driver for status.events.jsonl in .gitattributes; run git kitty init")
+      return Check(name, .warn, "no merge driver for status.events.jsonl in .gitattributes; run git kitty init")
     }
-    let driver = String(value.dropFirst("merge=".count))
     guard let command = (try? repo?.configString("merge.\(driver).driver")) ?? nil else {
       return Check(
         name, .warn,

@@ -32,7 +32,32 @@ import Testing
     #expect(try TestSupport.read("\(repo)/.kittify/config.yaml") == config)
     let ours = try TestSupport.run(TestSupport.gitPath, ["config", "merge.git-kitty-event-log.driver"], in: repo)
     #expect(ours.status == 1, "git-kitty registered its driver beside spec-kitty's")
-    #expect(!FileManager.default.fileExists(atPath: "\(repo)/.gitattributes"))
+    #expect(
+      try TestSupport.git(["config", "merge.spec-kitty-event-log.driver"], in: repo)
+        == "spec-kitty merge-driver-event-log %O %A %B\n")
+    #expect(
+      try TestSupport.read("\(repo)/.gitattributes") == "kitty-specs/*/status.events.jsonl merge=spec-kitty-event-log\n"
+    )
+  }
+
+  /// A clone of a spec-kitty project has its .gitattributes (merge=spec-kitty-event-log) but not the .git/config
+  /// that defines the driver: init defines that name with git-kitty's driver instead of adding an unused one.
+  @Test func initInACloneOfASpecKittyProjectDefinesTheDriverItsAttributesName() throws {
+    let repo = try TestSupport.cloneFixture("lanes-fresh")
+    let attributes = try TestSupport.read("\(repo)/.gitattributes")
+    let result = try Authoring.run(["init"], in: repo)
+    #expect(result.stdout.contains("registered the merge driver spec-kitty-event-log"))
+    #expect(
+      try TestSupport.git(["config", "merge.spec-kitty-event-log.driver"], in: repo)
+        == "git-kitty merge-driver event-log %O %A %B\n")
+    #expect(try TestSupport.read("\(repo)/.gitattributes") == attributes)
+    #expect(
+      try TestSupport.run(TestSupport.gitPath, ["config", "merge.git-kitty-event-log.driver"], in: repo).status == 1)
+    #expect(try Authoring.run(["init"], in: repo).stdout == "already initialised\n")
+    // git now runs the driver for the fixture's event log.
+    let check = try TestSupport.git(
+      ["check-attr", "merge", "--", "kitty-specs/demo-feature-01M806VT/status.events.jsonl"], in: repo)
+    #expect(check.hasSuffix("merge: spec-kitty-event-log\n"))
   }
 }
 
