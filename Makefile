@@ -5,9 +5,18 @@ SWIFT_BUILD_FLAGS ?=
 RELEASE_FLAGS ?= -c release -Xswiftc -static-stdlib
 BIN_DEBUG = .build/debug/git-kitty
 BIN_RELEASE = .build/release/git-kitty
+# Where `make install` puts the manual and the shell completions (under $(DESTDIR)$(PREFIX)).
+MANDIR ?= $(PREFIX)/share/man
+BASH_COMPLETIONS ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETIONS ?= $(PREFIX)/share/zsh/site-functions
+FISH_COMPLETIONS ?= $(PREFIX)/share/fish/vendor_completions.d
+# `make install INSTALL_STRIP=` keeps the symbols (install -s needs binutils' strip).
+INSTALL_STRIP ?= -s
+MAN_PAGE = .build/plugins/GenerateManual/outputs/git-kitty/git-kitty.1
+COMPLETIONS = .build/completions
 SK_VENV ?= $(CURDIR)/.venv-spec-kitty
 
-.PHONY: deps build release test lint demo install uninstall bench conformance clean
+.PHONY: deps build release test lint demo man completions install uninstall bench conformance clean
 
 # Installs libgit2's headers and pkg-config only when they are missing.
 deps:
@@ -35,12 +44,33 @@ demo: build
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
-install: release
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/git-kitty
+# The manual, from the commands' own help (swift-argument-parser's generate-manual plugin). The plugin reads the
+# debug build: a release build from the plugin would lack -static-stdlib and replace the one `release` made.
+man: deps
+	$(SWIFT) package plugin generate-manual --configuration debug \
+	  --date "$$(git log -1 --format=%cs 2>/dev/null || date +%F)"
+
+completions: release
+	mkdir -p $(COMPLETIONS)
+	{ $(BIN_RELEASE) --generate-completion-script bash && cat scripts/git-subcommand-completion.bash; } \
+	  > $(COMPLETIONS)/git-kitty.bash
+	$(BIN_RELEASE) --generate-completion-script zsh > $(COMPLETIONS)/_git-kitty
+	$(BIN_RELEASE) --generate-completion-script fish > $(COMPLETIONS)/git-kitty.fish
+
+# `git kitty --help` is answered by git with `man git-kitty`, hence the manual in $(MANDIR)/man1.
+install: release man completions
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASH_COMPLETIONS) \
+	  $(DESTDIR)$(ZSH_COMPLETIONS) $(DESTDIR)$(FISH_COMPLETIONS)
+	install -m 0755 $(INSTALL_STRIP) $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/git-kitty
+	install -m 0644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man1/git-kitty.1
+	install -m 0644 $(COMPLETIONS)/git-kitty.bash $(DESTDIR)$(BASH_COMPLETIONS)/git-kitty
+	install -m 0644 $(COMPLETIONS)/_git-kitty $(DESTDIR)$(ZSH_COMPLETIONS)/_git-kitty
+	install -m 0644 $(COMPLETIONS)/git-kitty.fish $(DESTDIR)$(FISH_COMPLETIONS)/git-kitty.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/git-kitty
+	rm -f $(DESTDIR)$(PREFIX)/bin/git-kitty $(DESTDIR)$(MANDIR)/man1/git-kitty.1 \
+	  $(DESTDIR)$(BASH_COMPLETIONS)/git-kitty $(DESTDIR)$(ZSH_COMPLETIONS)/_git-kitty \
+	  $(DESTDIR)$(FISH_COMPLETIONS)/git-kitty.fish
 
 # Benchmarks print ratios against a baseline measured in the same run.
 bench: release

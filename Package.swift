@@ -31,9 +31,12 @@ let package = Package(
         "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", .product(name: "TOMLKit", package: "TOMLKit"),
       ]),
     .target(
+      name: "KittyDoctor",
+      dependencies: ["KittyOrchestrator", "KittyHooks", "KittyHost", "KittyWorkspaces", "KittyCore", "KittyGit"]),
+    .target(
       name: "KittyCLI",
       dependencies: [
-        "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", "KittyOrchestrator", "KittyHooks",
+        "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", "KittyOrchestrator", "KittyHooks", "KittyDoctor",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -48,6 +51,9 @@ let package = Package(
       name: "KittyOrchestratorTests",
       dependencies: ["KittyOrchestrator", "KittyHost", "KittyCore", "KittyGit", "KittyTestSupport"]),
     .testTarget(name: "KittyHooksTests", dependencies: ["KittyHooks", "KittyCore", "KittyTestSupport"]),
+    .testTarget(
+      name: "KittyDoctorTests",
+      dependencies: ["KittyDoctor", "KittyHooks", "KittyGit", "KittyCore", "KittyTestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["KittyCore", "KittyTestSupport"]),
   ]
 )

@@ -10,6 +10,7 @@ public struct GitKittyCommand: ParsableCommand {
       OrchestrateCommand.self, StatusCommand.self, ResumeCommand.self, AbortCommand.self, OrchestratorAPICommand.self,
       WorktreeCommand.self, SubtasksCommand.self, InitCommand.self, MissionCommand.self, MergeDriverCommand.self,
       HooksCommand.self, HookCommand.self, NextCommand.self, StartCommand.self, SubmitCommand.self, ReviewCommand.self,
+      DoctorCommand.self,
     ]
   )
 

@@ -80,7 +80,7 @@ struct MissionCommand: ParsableCommand {
         let context = try RepositoryContext.locate(from: Console.currentDirectory)
         let loaded = try MissionLocator.resolve(mission, repoRoot: context.root)
         let result = try MissionAuthor(context: context).finalize(loaded)
-        for warning in result.lanes.overlapWarnings { Console.error("warning: \(warning)") }
+        for warning in result.warnings { Console.error("warning: \(warning)") }
         for lane in result.lanes.lanes {
           let deps = lane.dependsOn.isEmpty ? "" : " after \(lane.dependsOn.joined(separator: ", "))"
           print("\(lane.id): \(lane.wpIDs.joined(separator: ", "))\(deps)")

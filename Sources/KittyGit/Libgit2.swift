@@ -36,4 +36,7 @@ public enum Libgit2 {
     git_libgit2_version(&major, &minor, &rev)
     return "\(major).\(minor).\(rev)"
   }
+
+  /// The libgit2 version whose headers git-kitty was compiled against.
+  public static let headerVersion = LIBGIT2_VERSION
 }

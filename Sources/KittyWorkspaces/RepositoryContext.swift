@@ -17,8 +17,11 @@ public struct RepositoryContext: Sendable {
     self.protection = protection
   }
 
-  /// Finds the repository containing `directory` and resolves its protected branches.
-  public static func locate(from directory: String) throws -> RepositoryContext {
+  /// Finds the repository containing `directory` and resolves its protected branches (`environment` holds the
+  /// escape hatch variable).
+  public static func locate(
+    from directory: String, environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> RepositoryContext {
     let repo = try Repository.discover(from: directory)
     guard let root = repo.mainWorkingDirectory else {
       throw WorkspaceError.notFound("main checkout of the repository at \(directory)")
@@ -26,7 +29,8 @@ public struct RepositoryContext: Sendable {
     let config = try? String(contentsOfFile: "\(root)/.kittify/config.yaml", encoding: .utf8)
     let remoteDefault = (try? repo.reference(named: "refs/remotes/origin/HEAD"))??.symbolicTarget
       .flatMap { $0.split(separator: "/").last.map(String.init) }
-    let protection = try ProtectedBranches.resolve(configYAML: config, remoteDefaultBranch: remoteDefault)
+    let protection = try ProtectedBranches.resolve(
+      configYAML: config, remoteDefaultBranch: remoteDefault, environment: environment)
     return RepositoryContext(
       root: root, commonDirectory: Path.stripTrailingSlash(repo.commonDirectory), protection: protection)
   }

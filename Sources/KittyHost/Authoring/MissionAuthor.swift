@@ -156,22 +156,34 @@ public struct MissionAuthor: Sendable {
 
   public struct Finalized: Sendable {
     public var lanes: LaneComputer.Result
+    /// What finalize reports and goes on with (overlapping ownership between independent WPs).
+    public var warnings: [String]
     public var seeded: [String]
     public var commit: String?
   }
 
   /// Validates every WP file, computes lanes.json, seeds `genesis -> planned` events for new WPs, commits.
+  /// Nothing is written when a check fails.
   public func finalize(_ mission: Mission) throws -> Finalized {
     let branch = try currentUnprotectedBranch(action: "finalize a mission")
     let packages = try mission.workPackages()
     guard !packages.isEmpty else {
       throw Failure(message: "\(mission.tasksDirectory) has no WP files (tasks/WP01-<name>.md)")
     }
-    _ = try mission.dependencyGraph(packages)
-    for wp in packages where wp.dependencies.contains(wp.id) {
-      throw Failure(message: "\(wp.id) depends on itself")
+    // Readers take the first file of an id (as spec-kitty does); finalize refuses to leave the others unread.
+    var files: [String: [String]] = [:]
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: mission.tasksDirectory)) ?? [] {
+      if let id = WorkPackage.id(fromFileName: name) { files[id, default: []].append(name) }
     }
-    let result = LaneComputer.compute(packages)
+    if let (id, names) = files.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
+      throw Failure(message: "\(id) is declared by \(names.sorted().joined(separator: " and ")); keep one file per WP")
+    }
+    _ = try mission.dependencyGraph(packages)
+    let ownership = OwnershipCheck.check(packages)
+    if !ownership.errors.isEmpty {
+      throw Failure(message: "ownership validation failed: " + ownership.errors.joined(separator: "; "))
+    }
+    let result = try LaneComputer.compute(packages)
     let target = mission.targetBranch ?? branch
     let repo = try context.open()
     let planning = try repo.headCommitID()?.hex
@@ -198,8 +210,10 @@ public struct MissionAuthor: Sendable {
       paths += packages.map { relative($0.path) }
       let outcome = try StatusCommitter(context: context).commit(
         paths: paths, branch: branch, message: "Add tasks for feature \(mission.slug)")
-      if case .committed(let sha) = outcome { return Finalized(lanes: result, seeded: seeded, commit: sha) }
-      return Finalized(lanes: result, seeded: seeded, commit: nil)
+      if case .committed(let sha) = outcome {
+        return Finalized(lanes: result, warnings: ownership.warnings, seeded: seeded, commit: sha)
+      }
+      return Finalized(lanes: result, warnings: ownership.warnings, seeded: seeded, commit: nil)
     } catch {
       for (path, old) in [
         (mission.lanesPath, oldLanes), (mission.eventsPath, oldEvents), (mission.statusPath, oldStatus),

@@ -11,6 +11,21 @@ public enum ProjectInit {
   ]
   public static let driverName = "git-kitty-event-log"
 
+  /// The merge driver `.gitattributes` assigns to status event logs (git applies the last matching line).
+  public static func eventLogDriver(root: String) -> String? {
+    let text = (try? String(contentsOfFile: "\(root)/.gitattributes", encoding: .utf8)) ?? ""
+    for line in text.split(separator: "\n").reversed() {
+      let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+      guard let pattern = words.first, !pattern.hasPrefix("#"), pattern.hasSuffix("status.events.jsonl") else {
+        continue
+      }
+      if let value = words.dropFirst().last(where: { $0.hasPrefix("merge=") }) {
+        return String(value.dropFirst("merge=".count))
+      }
+    }
+    return nil
+  }
+
   /// Returns what changed (empty when nothing had to).
   public static func run(root: String) throws -> [String] {
     var changes: [String] = []
@@ -31,36 +46,47 @@ public enum ProjectInit {
       try AtomicFile.write(ignoreText, to: gitignore)
       changes.append("added \(missing.joined(separator: ", ")) to .gitignore")
     }
-    // A merge driver for event logs, unless spec-kitty's is configured.
+    // The event-log merge driver: the one .gitattributes names (spec-kitty's in a spec-kitty project; a clone has
+    // its .gitattributes but not its .git/config), else spec-kitty's when configured, else git-kitty's. git-kitty's
+    // command is registered under that name when nothing defines it.
     let repo = try Repository.open(at: root)
-    if try repo.configString("merge.spec-kitty-event-log.driver") == nil {
-      if try repo.configString("merge.\(driverName).driver") == nil {
-        try repo.setConfigString("merge.\(driverName).name", "git-kitty union of status event logs")
-        try repo.setConfigString("merge.\(driverName).driver", "git-kitty merge-driver event-log %O %A %B")
-        changes.append("registered the merge driver \(driverName) in .git/config")
-      }
+    let declared = eventLogDriver(root: root)
+    let specKitty = "spec-kitty-event-log"
+    let specKittyConfigured = try repo.configString("merge.\(specKitty).driver") != nil
+    let name = declared ?? (specKittyConfigured ? specKitty : driverName)
+    if try repo.configString("merge.\(name).driver") == nil {
+      try repo.setConfigString("merge.\(name).name", "git-kitty union of status event logs")
+      try repo.setConfigString("merge.\(name).driver", "git-kitty merge-driver event-log %O %A %B")
+      changes.append("registered the merge driver \(name) in .git/config (git kitty merge-driver event-log)")
+    }
+    if declared == nil {
       let attributes = "\(root)/.gitattributes"
       var text = (try? String(contentsOfFile: attributes, encoding: .utf8)) ?? ""
-      if !text.contains("status.events.jsonl") {
-        if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
-        text += "kitty-specs/*/status.events.jsonl merge=\(driverName)\n"
-        try AtomicFile.write(text, to: attributes)
-        changes.append("declared the merge driver in .gitattributes")
-      }
+      if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
+      text += "kitty-specs/*/status.events.jsonl merge=\(name)\n"
+      try AtomicFile.write(text, to: attributes)
+      changes.append("declared the merge driver in .gitattributes")
     }
     return changes
   }
 }
 
 /// `git kitty merge-driver event-log %O %A %B`: the union of two event logs' rows by `event_id`, ordered by
-/// `(at, event_id)`; rows without an id are kept once. The result replaces %A.
+/// `(at, event_id)`; rows without an id are kept once. Like spec-kitty's driver it refuses (and git then reports a
+/// conflict) when one `event_id` carries two different payloads or a side cannot be read: either would lose rows.
+/// The result replaces %A.
 public enum EventLogMergeDriver {
   public static func merge(base: String, ours: String, theirs: String) throws -> String {
     var rows: [(key: (String, String), line: String)] = []
-    var seenIDs = Set<String>()
+    var payloads: [String: String] = [:]
     var seenLines = Set<String>()
     for path in [base, ours, theirs] {
-      guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+      // git passes an empty ancestor when there is none; a missing file is the same.
+      guard FileManager.default.fileExists(atPath: path) else { continue }
+      guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+      else {
+        throw MissionAuthor.Failure(message: "\(path) cannot be read as UTF-8 text; merge the event log by hand")
+      }
       for raw in text.split(separator: "\n") {
         let line = raw.trimmingCharacters(in: .whitespaces)
         if line.isEmpty { continue }
@@ -69,7 +95,15 @@ public enum EventLogMergeDriver {
         }
         let id = object["event_id"]?.stringValue
         if let id {
-          guard seenIDs.insert(id).inserted else { continue }
+          let payload = JSONWriter.sortedLine.string(.object(object))
+          if let known = payloads[id] {
+            guard known == payload else {
+              throw MissionAuthor.Failure(
+                message: "event \(id) has different contents on the two sides; merge the event log by hand")
+            }
+            continue
+          }
+          payloads[id] = payload
         } else {
           guard seenLines.insert(line).inserted else { continue }
         }

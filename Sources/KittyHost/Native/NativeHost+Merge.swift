@@ -63,13 +63,18 @@ extension NativeHost {
     }
     guard errors.isEmpty, let lanes = view.lanes else { throw preflightFailure(errors) }
 
-    // Lanes with finished work, in lanes.json order; the others are left for later.
+    // Lanes with finished work, in lanes.json order; the others are left for later. lane-planning has no branch:
+    // its WPs worked in the main checkout on the target branch, so only their status moves.
     var merged: [(String, String)] = []
+    var finishedLanes: Set<String> = []
     var skipped: [String] = []
     for lane in lanes.lanes {
       let finished = lane.wpIDs.contains { [.approved, .done].contains(view.snapshot.lane(of: $0)) }
       if finished {
-        merged.append((lane.laneID, MissionPaths.laneBranch(slug: mission.slug, laneID: lane.laneID)))
+        finishedLanes.insert(lane.laneID)
+        if lane.laneID != LanesManifest.planningLaneID {
+          merged.append((lane.laneID, MissionPaths.laneBranch(slug: mission.slug, laneID: lane.laneID)))
+        }
       } else {
         skipped.append(lane.laneID)
       }
@@ -89,7 +94,7 @@ extension NativeHost {
     do {
       try writer.locked("merge-mission") { () throws(HostFailure) in
         let snapshot = try Self.snapshot(mission)
-        for lane in lanes.lanes where merged.contains(where: { $0.0 == lane.laneID }) {
+        for lane in lanes.lanes where finishedLanes.contains(lane.laneID) {
           for wp in lane.wpIDs where snapshot.lane(of: wp) == .approved {
             let reviewer = snapshot.workPackages[wp]?.reviewResult?["reviewer"]?.stringValue ?? "unknown"
             let record = TransitionRecord(
