@@ -52,7 +52,7 @@ public struct RunStatus: Sendable {
       var object = s.json.objectValue ?? [:]
       object["lane"] = .optional(lanes[wp])
       object["alive"] = .bool(s.pid.map(ProcessGroups.isAlive) ?? false)
-      object["elapsed_seconds"] = s.startedAt.flatMap(TableProgress.seconds(since:)).map { .int(Int($0)) } ?? .null
+      object["elapsed_seconds"] = Self.elapsed(s, live: running).map { .int(Int($0)) } ?? .null
       wps[wp] = .object(object)
     }
     return [
@@ -63,6 +63,16 @@ public struct RunStatus: Sendable {
     ]
   }
 
+  /// How long a WP has been (or was) worked on: up to now while the run is alive and the WP is in flight,
+  /// else up to its last update.
+  static func elapsed(_ s: WPRunState, live: Bool) -> Double? {
+    guard let start = s.startedAt, let sinceStart = TableProgress.seconds(since: start) else { return nil }
+    let finished = ["done", "blocked", "failed", "waiting"].contains(s.phase)
+    if live && !finished { return sinceStart }
+    guard let end = s.updatedAt, let sinceEnd = TableProgress.seconds(since: end) else { return sinceStart }
+    return max(0, sinceStart - sinceEnd)
+  }
+
   public var text: String {
     guard let state else { return "no orchestrator run in this repository yet" + (running ? " (one is starting)" : "") }
     let shownState =
@@ -71,7 +81,7 @@ public struct RunStatus: Sendable {
     lines.append("WP     lane          phase        agent        att  retries  elapsed  alive  log / last error")
     for wp in Set(state.wps.keys).union(lanes.keys).sorted() {
       let s = state.wps[wp] ?? WPRunState()
-      let elapsed = s.startedAt.flatMap(TableProgress.seconds(since:)).map { TableProgress.duration($0) } ?? "-"
+      let elapsed = Self.elapsed(s, live: running).map { TableProgress.duration($0) } ?? "-"
       let alive = s.pid.map(ProcessGroups.isAlive) == true ? "yes" : "-"
       func pad(_ text: String, _ n: Int) -> String { text.padding(toLength: n, withPad: " ", startingAt: 0) }
       lines.append(
