@@ -84,11 +84,12 @@ enum RunSupport {
     guard preflight.ok || resuming != nil && preflight.problems.allSatisfy({ $0.contains("no ready WP") }) else {
       throw ValidationError("cannot start:\n  " + preflight.problems.joined(separator: "\n  "))
     }
-    var state = resuming
-    if let saved = resuming { ProcessGroups.killOrphans(saved) }
-    state?.state = "running"
-    let lock = try RunLock(root: options.root, runID: state?.runID ?? "new", mission: slug)
+    var state = resuming ?? RunState(mission: slug, host: host.name, actor: options.actor, options: options.json)
+    state.state = "running"
+    // The lock first: a resume refused because a run is alive must not touch that run's agents.
+    let lock = try RunLock(root: options.root, runID: state.runID, mission: slug)
     defer { lock.release() }
+    if let saved = resuming { ProcessGroups.killOrphans(saved) }
     let orchestrator = Orchestrator(options: options, host: host, sink: sink(json: json), slug: slug, resuming: state)
     let handlers = installSignalHandlers(orchestrator)
     let result = orchestrator.run()

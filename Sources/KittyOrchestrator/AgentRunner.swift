@@ -100,21 +100,29 @@ public enum AgentRunner {
         exitCode: status, failure: .timeout, message: "timed out after \(Int(invocation.timeout))s", seconds: seconds)
     }
     if status == 0 { return AgentOutcome(exitCode: 0, failure: nil, message: nil, seconds: seconds) }
-    let tail = LogTail.read(invocation.logFile, bytes: 4096).lowercased()
-    let failure: AgentOutcome.Failure
-    if ["rate limit", "rate-limit", "ratelimit", "429", "too many requests", "quota exceeded"].contains(
-      where: tail.contains)
-    {
-      failure = .rateLimit
-    } else if [
-      "unauthorized", "not authenticated", "authentication failed", "invalid api key", "401", "please log in",
-      "not logged in", "login required",
-    ].contains(where: tail.contains) {
-      failure = .auth
-    } else {
-      failure = .crashed
-    }
+    let failure = Self.classify(LogTail.read(invocation.logFile, bytes: 4096))
     return AgentOutcome(exitCode: status, failure: failure, message: "exited \(status)", seconds: seconds)
+  }
+
+  /// Why an agent that exited non-zero failed, from the end of its own output (git-kitty's `=== …` lines left
+  /// out; status codes only as whole words, so a path or a duration containing "401" is not an auth failure).
+  static func classify(_ tail: String) -> AgentOutcome.Failure {
+    let text = tail.split(separator: "\n").filter { !$0.hasPrefix("=== ") }.joined(separator: "\n").lowercased()
+    func word(_ code: String) -> Bool {
+      text.range(of: "(^|[^0-9a-z])\(code)([^0-9a-z]|$)", options: .regularExpression) != nil
+    }
+    if ["rate limit", "rate-limit", "ratelimit", "too many requests", "quota exceeded"].contains(where: text.contains)
+      || word("429")
+    {
+      return .rateLimit
+    }
+    if [
+      "unauthorized", "not authenticated", "authentication failed", "invalid api key", "please log in",
+      "not logged in", "login required",
+    ].contains(where: text.contains) || word("401") {
+      return .auth
+    }
+    return .crashed
   }
 
   static func appendLog(_ fd: Int32, _ text: String) {

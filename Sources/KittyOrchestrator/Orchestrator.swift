@@ -31,7 +31,7 @@ public struct OrchestrateOptions: Sendable {
     hostKind = "native"
   }
 
-  var json: JSONObject {
+  public var json: JSONObject {
     [
       "implementation_agents": .strings(implementationAgents), "review_agents": .strings(reviewAgents),
       "max_concurrent": .int(maxConcurrent), "merge": .bool(merge), "target": .optional(target),
@@ -148,6 +148,9 @@ public final class Orchestrator: @unchecked Sendable {
 
   public func run() -> RunResult {
     RuntimeFiles.ignore(root: options.root)
+    // What an earlier run killed mid-write left behind.
+    AtomicFile.removeStaleTemporaries(in: "\(options.root)/.kittify")
+    AtomicFile.removeStaleTemporaries(in: "\(options.root)/\(MissionPaths.specsDirectory)/\(slug)")
     state.save(root: options.root)
     emit(
       ProgressEvent(
@@ -289,6 +292,10 @@ public final class Orchestrator: @unchecked Sendable {
   }
 
   func acceptAndMerge(lanes: [String: String]) -> RunResult {
+    if !lanes.isEmpty, lanes.values.allSatisfy({ $0 == "done" || $0 == "canceled" }) {
+      // A resumed or repeated run whose merge already happened: there is nothing left to merge.
+      return finish(state: "completed", exitCode: 0, summary: "mission \(slug) is done: every WP is already merged")
+    }
     let accept = call(["accept-mission", "--mission", slug, "--actor", options.actor])
     if !accept.success && !lanes.values.allSatisfy({ $0 == "done" }) {
       return finish(state: "attention", exitCode: 1, summary: "accept-mission failed: \(accept.message)")

@@ -31,7 +31,15 @@ public enum Preflight {
         let lanes = (state.data["work_packages"]?.arrayValue ?? []).compactMap { $0["lane"]?.stringValue }
         let ready = host.call(["list-ready", "--mission", slug]).data["ready_work_packages"]?.arrayValue?.count ?? 0
         let inFlight = lanes.filter { ["claimed", "in_progress", "for_review", "in_review"].contains($0) }.count
-        if ready == 0 && inFlight == 0 {
+        let finished = lanes.filter { ["approved", "done", "canceled"].contains($0) }.count
+        if ready == 0 && inFlight == 0 && !lanes.isEmpty && finished == lanes.count {
+          let merged = lanes.allSatisfy { $0 == "done" || $0 == "canceled" }
+          report.notes.append(
+            merged
+              ? "mission \(slug): every WP is already done; nothing to run"
+              : "mission \(slug): every WP is approved; "
+                + (options.merge ? "only acceptance and the merge remain" : "nothing to run (add --merge to merge)"))
+        } else if ready == 0 && inFlight == 0 {
           report.problems.append(
             "mission \(slug) has no ready WP and no work in flight (lanes: \(Set(lanes).sorted().joined(separator: ", ")))"
           )

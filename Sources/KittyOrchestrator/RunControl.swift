@@ -7,17 +7,29 @@ import KittyWorkspaces
 public enum ProcessGroups {
   public static func isAlive(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
 
-  /// Kills the process groups of agents a dead orchestrator left running.
+  /// Kills the process groups of agents a dead orchestrator left running. A recorded pid whose process now
+  /// started at another time belongs to someone else (the pid was reused): it is left alone. When the group's
+  /// leader is gone, the group id cannot have been reused while members remain, so they are ours.
   public static func killOrphans(_ state: RunState) {
-    for (_, wp) in state.wps {
-      guard let pid = wp.pid, pid > 0 else { continue }
-      kill(-pid, SIGTERM)
+    let groups = state.wps.values.compactMap { wp -> Int32? in
+      guard let pid = wp.pid, pid > 0 else { return nil }
+      if let recorded = wp.pidStart, let now = startTime(pid), now != recorded { return nil }
+      return pid
     }
+    for pid in groups { kill(-pid, SIGTERM) }
+    if groups.isEmpty { return }
     usleep(200_000)
-    for (_, wp) in state.wps {
-      guard let pid = wp.pid, pid > 0 else { continue }
-      kill(-pid, SIGKILL)
-    }
+    for pid in groups { kill(-pid, SIGKILL) }
+  }
+
+  /// Field 22 of /proc/<pid>/stat (after the parenthesised command name, which may contain spaces).
+  public static func startTime(_ pid: Int32) -> UInt64? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = text.lastIndex(of: ")")
+    else { return nil }
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    // fields[0] is the state (field 3), so field 22 is fields[19].
+    return fields.count > 19 ? UInt64(fields[19]) : nil
   }
 }
 

@@ -12,17 +12,23 @@ public struct WPRunState: Sendable, Equatable {
   public var startedAt: String?
   public var updatedAt: String?
   public var pid: Int32?
+  /// When that process started (clock ticks since boot, /proc/<pid>/stat), to tell it from a reused pid.
+  public var pidStart: UInt64?
   public var log: String?
   public var lastError: String?
   public var feedback: String?
   public var agentsTried: [String] = []
+  /// The lane worktree's HEAD when the WP was claimed: what a resumed implementer's work is measured against.
+  public var claimHead: String?
 
   var json: JSONValue {
     [
       "phase": .string(phase), "agent": .optional(agent), "role": .optional(role), "attempt": .int(attempt),
       "cycle": .int(cycle), "retries": .int(retries), "started_at": .optional(startedAt),
-      "updated_at": .optional(updatedAt), "pid": pid.map { .int(Int($0)) } ?? .null, "log": .optional(log),
+      "updated_at": .optional(updatedAt), "pid": pid.map { .int(Int($0)) } ?? .null,
+      "pid_start": pidStart.map { .int(Int($0)) } ?? .null, "log": .optional(log),
       "last_error": .optional(lastError), "feedback": .optional(feedback), "agents_tried": .strings(agentsTried),
+      "claim_head": .optional(claimHead),
     ]
   }
 
@@ -42,6 +48,8 @@ public struct WPRunState: Sendable, Equatable {
     lastError = json["last_error"]?.stringValue
     feedback = json["feedback"]?.stringValue
     agentsTried = json["agents_tried"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    claimHead = json["claim_head"]?.stringValue
+    pidStart = json["pid_start"]?.intValue.map { UInt64($0) }
   }
 }
 

@@ -37,7 +37,9 @@ struct WorkPackageTask {
         return .claimFailed(reason)
       }
       resumed = claim.data["no_op"]?.boolValue == true
+      let head = Git.head(claim.data["workspace_path"]?.stringValue ?? "")
       orchestrator.update(wp) {
+        if !resumed || $0.claimHead == nil { $0.claimHead = head }
         $0.phase = "implementing"
         $0.startedAt = $0.startedAt ?? Timestamp.isoNow()
         $0.lastError = nil
@@ -102,10 +104,15 @@ struct WorkPackageTask {
         if orchestrator.isStopping { return .failure(.stopped) }
         let before = Git.head(c.workspace)
         let outcome = runAgent(spec, role: role, context: c, feedback: feedback, cycle: cycle, verdictFile: nil)
+        // Killed by a stop (abort, Ctrl-C): not a failed attempt; the WP keeps its lane for resume.
+        if orchestrator.isStopping { return .failure(.stopped) }
         if outcome.failure == nil {
           Git.commitLeftovers(c.workspace, message: "feat(\(wp)): implementation by \(agentID)")
           let after = Git.head(c.workspace)
-          let hasWork = Git.commitsBeyond(c.workspace, base: c.base) > 0
+          // A resumed implementer's earlier commits count only if they were made after the claim (the lane may
+          // carry a dependency's or an earlier WP's commits beyond the base).
+          let claimHead = orchestrator.stateSnapshot.wps[wp]?.claimHead
+          let hasWork = claimHead.map { $0 != after && Git.commitsBeyond(c.workspace, base: $0) > 0 } ?? false
           if after != before || (resumed && hasWork && role == .implementation) {
             return handOff(c)
           }
@@ -164,6 +171,7 @@ struct WorkPackageTask {
         reference = entry.branch
       }
       guard let verdict = review(c, cycle: cycle) else {
+        if orchestrator.isStopping { return .stopped }
         return .setAside("no reviewer produced a verdict (it stays in_review; resume reruns the review)")
       }
       if verdict.approved {
@@ -221,6 +229,7 @@ struct WorkPackageTask {
           "\(NSTemporaryDirectory())kitty-verdicts/\(orchestrator.stateSnapshot.runID)/\(wp)-\(cycle)-\(retry).json"
         let headBefore = Git.head(c.workspace)
         let outcome = runAgent(spec, role: .review, context: c, feedback: nil, cycle: cycle, verdictFile: verdictFile)
+        if orchestrator.isStopping { return nil }  // killed by the stop: no verdict, the review reruns on resume
         let log = orchestrator.stateSnapshot.wps[wp]?.log ?? ""
         if Git.head(c.workspace) != headBefore {
           emit("the reviewer moved the branch; its commits stay for the next review")
@@ -294,7 +303,11 @@ struct WorkPackageTask {
       verdictFile: verdictFile, timeout: timeout, script: script, feedback: feedback)
     let outcome = AgentRunner.run(invocation) { pid in
       orchestrator.register(wp, pid: pid)
-      orchestrator.update(wp) { $0.pid = pid }
+      let start = ProcessGroups.startTime(pid)
+      orchestrator.update(wp) {
+        $0.pid = pid
+        $0.pidStart = start
+      }
     }
     orchestrator.register(wp, pid: nil)
     orchestrator.update(wp) { $0.pid = nil }

@@ -26,11 +26,28 @@ public struct WorktreeManager: Sendable {
     try context.refuseProtected(spec.missionBranch)
     try context.refuseProtected(spec.laneBranch)
     let repo = try context.open()
+    let admin = repo.worktreeAdminDirectory(named: spec.name)
+    if Self.isAbandonedCreation(spec.path, admin: admin) {
+      // A creation killed before the worktree was complete: only its `.git` file is there. Start over.
+      Self.removeLeftovers(admin: admin, path: spec.path)
+    }
     if let existing = try registeredWorktree(at: spec.path, in: repo) {
       return try reuse(existing, spec: spec, repo: repo)
     }
     if FileManager.default.fileExists(atPath: spec.path) { throw WorkspaceError.pathExists(path: spec.path) }
     return try create(spec, repo: repo)
+  }
+
+  /// A work directory holding nothing but a `.git` file (maybe still empty) whose admin directory is missing or
+  /// has no HEAD yet: what libgit2 leaves when it is killed half-way through creating a worktree. An empty
+  /// directory, or one with any other file, is someone else's.
+  static func isAbandonedCreation(_ path: String, admin: String) -> Bool {
+    let fm = FileManager.default
+    var isDirectory: ObjCBool = false
+    guard let entries = try? fm.contentsOfDirectory(atPath: path), entries == [".git"],
+      fm.fileExists(atPath: "\(path)/.git", isDirectory: &isDirectory), !isDirectory.boolValue
+    else { return false }
+    return !fm.fileExists(atPath: "\(admin)/HEAD")
   }
 
   private func create(_ spec: LaneWorktreeSpec, repo: Repository) throws -> LaneWorktreeResult {
@@ -123,6 +140,16 @@ public struct WorktreeManager: Sendable {
       checkout = try repo.openWorktree(named: worktree.name)
     } catch {
       throw WorkspaceError.git(error, during: "opening worktree \(spec.path)")
+    }
+    if !FileManager.default.fileExists(atPath: "\(repo.worktreeAdminDirectory(named: worktree.name))/index"),
+      let tip = try repo.branchTip(spec.laneBranch)
+    {
+      // No index: the checkout of its creation was interrupted (kill -9): finish it from the branch.
+      do {
+        try checkout.forceCheckoutTree(try repo.commit(tip).tree)
+      } catch {
+        throw WorkspaceError.git(error, during: "finishing the interrupted checkout of \(spec.path)")
+      }
     }
     let dirty = try checkout.status().map(\.path)
     if !dirty.isEmpty { throw WorkspaceError.dirty(laneID: spec.laneID, path: spec.path, paths: dirty) }

@@ -44,6 +44,7 @@ public enum ChildProcess {
     posix_spawn_file_actions_adddup2(&actions, stdout >= 0 ? stdout : null, 1)
     posix_spawn_file_actions_adddup2(&actions, stderr >= 0 ? stderr : null, 2)
     kitty_spawn_addchdir(&actions, directory)
+    kitty_spawn_addclosefrom(&actions, 3)
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }

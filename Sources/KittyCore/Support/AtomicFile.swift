@@ -9,6 +9,22 @@ public enum AtomicFile {
     public var description: String { "cannot write \(path): \(detail)" }
   }
 
+  /// Removes the temporary files that writers killed mid-write (kill -9) left in `directory`: those whose
+  /// process is gone. Returns their names.
+  @discardableResult
+  public static func removeStaleTemporaries(in directory: String) -> [String] {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+    var removed: [String] = []
+    for name in names where name.hasPrefix(".") {
+      guard let range = name.range(of: ".tmp-", options: .backwards) else { continue }
+      let rest = name[range.upperBound...].split(separator: "-")
+      guard rest.count == 2, let pid = Int32(rest[0]), UInt32(rest[1]) != nil else { continue }
+      if kill(pid, 0) == 0 || errno == EPERM { continue }  // its writer is still running
+      if unlink("\(directory)/\(name)") == 0 { removed.append(name) }
+    }
+    return removed
+  }
+
   public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws(Failure) {
     let directory = (path as NSString).deletingLastPathComponent
     let temp =

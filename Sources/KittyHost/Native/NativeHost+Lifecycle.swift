@@ -112,7 +112,8 @@ extension NativeHost {
           state, actor: actor, wp: wp, identity: mission.identity, events: try? mission.eventStream())
       }
       if [Lane.planned, .claimed, .inProgress].contains(lane) {
-        workspace = try allocateWorkspace(mission: mission, wp: wp, snapshot: current, context: context)
+        workspace = try allocateWorkspace(
+          mission: mission, wp: wp, snapshot: current, context: context, keepExisting: lane == .inProgress)
       }
       switch lane {
       case .planned:
@@ -192,9 +193,11 @@ extension NativeHost {
   }
 
   /// Creates or reuses the WP's lane worktree (merging approved dependency lanes); LANE_ALLOCATION_FAILED on error.
-  func allocateWorkspace(mission: Mission, wp: String, snapshot: StatusSnapshot, context: RepositoryContext)
-    throws(HostFailure) -> Workspace
-  {
+  /// With `keepExisting`, a worktree that is already there is used as it is (a WP in progress resumes with its
+  /// uncommitted work instead of being refused as dirty).
+  func allocateWorkspace(
+    mission: Mission, wp: String, snapshot: StatusSnapshot, context: RepositoryContext, keepExisting: Bool = false
+  ) throws(HostFailure) -> Workspace {
     let lanes: LanesManifest?
     do {
       lanes = try mission.lanesManifest()
@@ -203,6 +206,7 @@ extension NativeHost {
     }
     let workspace = Workspace.resolve(mission: mission, lanes: lanes, wp: wp, repoRoot: repository.root)
     guard let laneID = workspace.laneID, laneID != LanesManifest.planningLaneID else { return workspace }
+    if keepExisting, FileManager.default.fileExists(atPath: "\(workspace.path)/.git") { return workspace }
     do {
       let spec = try MissionWorkspaces(context: context, mission: mission).spec(for: laneID, snapshot: snapshot)
       _ = try WorktreeManager(context: context).ensureLaneWorktree(spec)
