@@ -68,7 +68,7 @@ public enum HookScripts {
         done
         case "$PWD" in
         */.worktrees/*)
-          git diff --cached --quiet -- 'kitty-specs/*/status.events.jsonl' 'kitty-specs/*/status.json' 2>/dev/null
+          git diff-index --cached --quiet HEAD -- 'kitty-specs/*/status.events.jsonl' 'kitty-specs/*/status.json' 2>/dev/null
           if [ $? = 1 ]; then
             echo "git-kitty: a lane worktree must not commit kitty-specs/*/status.events.jsonl or status.json; git kitty records progress. Unstage them: git restore --staged kitty-specs" >&2
             exit 1
