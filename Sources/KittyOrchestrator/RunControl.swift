@@ -90,7 +90,7 @@ public struct RunStatus: Sendable {
     let shownState =
       running ? state.state : state.state == "running" ? "interrupted (no process; git kitty resume)" : state.state
     var lines = ["run \(state.runID)  mission \(state.mission)  \(shownState)  started \(state.startedAt)"]
-    lines.append("WP     lane          phase        agent        att  retries  elapsed  alive  log / last error")
+    lines.append("WP     lane          phase        agent        runs retries  elapsed  alive  log / last error")
     for wp in Set(state.wps.keys).union(lanes.keys).sorted() {
       let s = state.wps[wp] ?? WPRunState()
       let elapsed = Self.elapsed(s, live: running).map { TableProgress.duration($0) } ?? "-"

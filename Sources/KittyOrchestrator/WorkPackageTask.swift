@@ -272,13 +272,11 @@ struct WorkPackageTask {
       $0.role = role.rawValue
       if !$0.agentsTried.contains(spec.id) { $0.agentsTried.append(spec.id) }
     }
+    _ = attempt  // the WP's run count (status shows it); logs and messages number the runs of each role
     let logDir = "\(options.root)/.kittify/logs/\(slug)/\(wp)"
-    var log = "\(logDir)/\(role.rawValue)-\(attempt).log"
-    var n = 1
-    while FileManager.default.fileExists(atPath: log) {
-      n += 1
-      log = "\(logDir)/\(role.rawValue)-\(attempt).\(n).log"
-    }
+    var roleAttempt = 1
+    while FileManager.default.fileExists(atPath: "\(logDir)/\(role.rawValue)-\(roleAttempt).log") { roleAttempt += 1 }
+    let log = "\(logDir)/\(role.rawValue)-\(roleAttempt).log"
     let prompt: String
     switch role {
     case .implementation: prompt = Prompts.implementation(c.prompt)
@@ -296,10 +294,10 @@ struct WorkPackageTask {
       $0.startedAt = $0.startedAt ?? Timestamp.isoNow()
     }
     let timeout = spec.timeoutSeconds ?? options.config.timeoutSeconds
-    emit("\(role.rawValue) by \(spec.id), attempt \(attempt) (log \(log.dropFirst(options.root.count + 1)))")
+    emit("\(role.rawValue) by \(spec.id), attempt \(roleAttempt) (log \(log.dropFirst(options.root.count + 1)))")
     let invocation = AgentInvocation(
-      spec: spec, role: role, wpID: wp, missionSlug: slug, attempt: attempt, cycle: cycle, workspace: c.workspace,
-      prompt: prompt, promptFile: "\(logDir)/\(role.rawValue)-\(attempt).prompt.md", logFile: log,
+      spec: spec, role: role, wpID: wp, missionSlug: slug, attempt: roleAttempt, cycle: cycle, workspace: c.workspace,
+      prompt: prompt, promptFile: "\(logDir)/\(role.rawValue)-\(roleAttempt).prompt.md", logFile: log,
       verdictFile: verdictFile, timeout: timeout, script: script, feedback: feedback)
     let outcome = AgentRunner.run(invocation) { pid in
       orchestrator.register(wp, pid: pid)

@@ -90,8 +90,8 @@ import Testing
     #expect(wp["cycle"] as? Int == 2)
     // The rework ran with the reviewer's words, and the agent saw its role and cycle.
     let log = try TestSupport.read(
-      "\(sandbox.repo)/.kittify/logs/\(sandbox.slug)/WP01/rework-3.log")
-    #expect(log.contains("cycle=1 attempt=3 role=rework wp=WP01"), "\(log)")
+      "\(sandbox.repo)/.kittify/logs/\(sandbox.slug)/WP01/rework-1.log")
+    #expect(log.contains("cycle=1 attempt=1 role=rework wp=WP01"), "\(log)")
   }
 
   @Test func aFailingImplementerFallsBackToTheNextAgent() throws {

@@ -72,6 +72,7 @@ import Testing
   /// The run's own header (paths, timestamps) must not decide how an agent failed.
   @Test func aCrashIsNotMistakenForAnAuthFailureByGitKittysOwnLogHeader() throws {
     let dir = TestSupport.temporaryDirectory("agent-401")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let agent = "\(dir)/agent.sh"
     try TestSupport.write("#!/bin/sh\necho 'boom'\nexit 1\n", to: agent)
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent)
@@ -89,6 +90,7 @@ import Testing
 
   @Test func aRateLimitMessageIsClassifiedAsARateLimit() throws {
     let dir = TestSupport.temporaryDirectory("agent-rl")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let agent = "\(dir)/agent.sh"
     try TestSupport.write("#!/bin/sh\necho 'Error: Too Many Requests, slow down'\nexit 1\n", to: agent)
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: agent)

@@ -54,6 +54,13 @@ public final class OrchestratorSandbox: Sendable {
     try TestSupport.git(["commit", "-q", "-m", "mission \(slug)"], in: repo)
   }
 
+  /// Removes the repository and the scratch directory (kept with `KITTY_KEEP_SANDBOXES=1`, to look at them).
+  deinit {
+    guard ProcessInfo.processInfo.environment["KITTY_KEEP_SANDBOXES"] == nil else { return }
+    try? FileManager.default.removeItem(atPath: (repo as NSString).deletingLastPathComponent)
+    try? FileManager.default.removeItem(atPath: scratch)
+  }
+
   /// Writes an executable `#!/bin/sh` fake agent `<scratch>/<name>.sh` (its path carries the marker).
   @discardableResult
   public func writeAgent(_ name: String, _ body: String) throws -> String {
@@ -97,7 +104,7 @@ public final class OrchestratorSandbox: Sendable {
 
   /// Starts git-kitty in the background (stdout and stderr go to files that can be watched).
   public func start(_ arguments: [String]) throws -> BackgroundKitty {
-    try BackgroundKitty(arguments, in: repo, logs: scratch)
+    try BackgroundKitty(arguments, in: repo, logs: scratch, owner: self)
   }
 
   // MARK: what the run left
@@ -233,8 +240,11 @@ public final class BackgroundKitty: @unchecked Sendable {
   public let process = Process()
   public let stdoutPath: String
   public let stderrPath: String
+  /// The sandbox the process runs in, kept alive (and on disk) as long as this object.
+  let owner: AnyObject?
 
-  init(_ arguments: [String], in directory: String, logs: String) throws {
+  init(_ arguments: [String], in directory: String, logs: String, owner: AnyObject? = nil) throws {
+    self.owner = owner
     let tag = UUID().uuidString.prefix(8)
     stdoutPath = "\(logs)/run-\(tag).out"
     stderrPath = "\(logs)/run-\(tag).err"
