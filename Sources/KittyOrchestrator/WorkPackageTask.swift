@@ -264,15 +264,12 @@ struct WorkPackageTask {
   func runAgent(
     _ spec: AgentSpec, role: AgentRole, context c: Context, feedback: String?, cycle: Int, verdictFile: String?
   ) -> AgentOutcome {
-    var attempt = 0
     orchestrator.update(wp) {
-      $0.attempt += 1
-      attempt = $0.attempt
+      $0.attempt += 1  // the WP's run count (status shows it); logs and messages number the runs of each role
       $0.agent = spec.id
       $0.role = role.rawValue
       if !$0.agentsTried.contains(spec.id) { $0.agentsTried.append(spec.id) }
     }
-    _ = attempt  // the WP's run count (status shows it); logs and messages number the runs of each role
     let logDir = "\(options.root)/.kittify/logs/\(slug)/\(wp)"
     var roleAttempt = 1
     while FileManager.default.fileExists(atPath: "\(logDir)/\(role.rawValue)-\(roleAttempt).log") { roleAttempt += 1 }
