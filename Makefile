@@ -78,6 +78,11 @@ bench: release
 
 # Both directions against the real spec-kitty 3.2.7 on fresh missions (installs it into $(SK_VENV) when missing).
 conformance: build
+	@if [ ! -x "$(SK_VENV)/bin/spec-kitty" ] && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then \
+	  echo "make conformance: installing python3 and python3-venv for spec-kitty's virtualenv"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3 python3-venv >/dev/null; \
+	fi
 	SK_VENV="$(SK_VENV)" bash Tests/Conformance/conformance.sh
 
 clean:

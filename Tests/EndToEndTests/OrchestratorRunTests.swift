@@ -207,13 +207,3 @@ import Testing
     #expect(sandbox.survivors().isEmpty, "\(sandbox.survivors())")
   }
 }
-
-extension SandboxWP {
-  /// WP01 ← WP02 ← … ← WPnn, each writing `src/wpNN.sh`.
-  static func chain(_ count: Int) -> [SandboxWP] {
-    (1...count).map { n in
-      let id = String(format: "WP%02d", n)
-      return SandboxWP(id, dependsOn: n == 1 ? [] : [String(format: "WP%02d", n - 1)], file: "src/wp\(n).sh")
-    }
-  }
-}

@@ -18,6 +18,16 @@ public struct SandboxWP: Sendable {
   }
 }
 
+extension SandboxWP {
+  /// WP01 ← WP02 ← … ← WPnn, each writing `src/wpN.sh`.
+  public static func chain(_ count: Int) -> [SandboxWP] {
+    (1...count).map { n in
+      let id = String(format: "WP%02d", n)
+      return SandboxWP(id, dependsOn: n == 1 ? [] : [String(format: "WP%02d", n - 1)], file: "src/wp\(n).sh")
+    }
+  }
+}
+
 /// A throwaway repository (a clone of the `lanes-fresh` fixture without `origin`, so `develop` is not protected)
 /// holding a freshly generated lanes mission, one WP per lane, ready for `git kitty orchestrate`.
 ///
@@ -213,7 +223,7 @@ public final class OrchestratorSandbox: Sendable {
     return survivors().isEmpty
   }
 
-  /// Files under `dir` whose names look like an interrupted atomic write (`.name.tmp-…`).
+  /// Files in the checkout (outside .git) whose names look like an interrupted atomic write (`.name.tmp-…`).
   public func atomicWriteLeftovers() -> [String] {
     TestSupport.snapshotTree(repo).keys.filter { path in
       !path.hasPrefix(".git/") && (path as NSString).lastPathComponent.contains(".tmp-")
@@ -293,9 +303,9 @@ public final class BackgroundKitty: @unchecked Sendable {
 
   /// Waits for the exit; returns the exit status (the signal number when killed by one).
   ///
-  /// Foundation notices the exit only when every holder of its status socket closed it, and agents git-kitty
-  /// started inherit that socket; so the process table is watched too (an exited child is a zombie there, whose
-  /// `exit_code` field holds the wait status).
+  /// Foundation notices the exit only once every holder of its status socket has closed it, and descendants that
+  /// inherited it (agents of a git-kitty that did not close descriptors above 2) can outlive a killed git-kitty;
+  /// so the process table is watched too (an exited child is a zombie there, whose `exit_code` holds the status).
   @discardableResult
   public func wait(timeout: Double = 60) throws -> Int32 {
     let deadline = Date().addingTimeInterval(timeout)
