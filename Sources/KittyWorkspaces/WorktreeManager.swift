@@ -144,7 +144,9 @@ public struct WorktreeManager: Sendable {
     if !FileManager.default.fileExists(atPath: "\(repo.worktreeAdminDirectory(named: worktree.name))/index"),
       let tip = try repo.branchTip(spec.laneBranch)
     {
-      // No index: the checkout of its creation was interrupted (kill -9): finish it from the branch.
+      // No index: the checkout of its creation was interrupted (kill -9): finish it from the branch. The killed
+      // checkout may have left its index.lock; nobody else has used this worktree yet.
+      unlink("\(repo.worktreeAdminDirectory(named: worktree.name))/index.lock")
       do {
         try checkout.forceCheckoutTree(try repo.commit(tip).tree)
       } catch {

@@ -176,10 +176,8 @@ import Testing
     let resume = try Self.killWhenCreated(sandbox, ".worktrees/\(sandbox.slug)-lane-a")
     let lane = try sandbox.lanes()["WP01"]
     // The kill lands somewhere in the creation; one of those places is the checkout's index lock (next test).
-    withKnownIssue("a stale index.lock of the interrupted checkout blocks the lane for good", isIntermittent: true) {
-      #expect(resume.status == 0, "\(resume.stderr)")
-      #expect(lane == "approved")
-    }
+    #expect(resume.status == 0, "\(resume.stderr)")
+    #expect(lane == "approved")
     #expect(try sandbox.eventLogProblems().isEmpty)
   }
 
@@ -187,10 +185,8 @@ import Testing
     let sandbox = try Self.bulkySandbox()
     let resume = try Self.killWhenCreated(sandbox, ".git/worktrees/\(sandbox.slug)-lane-a/index.lock")
     let lane = try sandbox.lanes()["WP01"]
-    withKnownIssue("'finishing the interrupted checkout …: the index is locked' on every resume; WP01 stays planned") {
-      #expect(resume.status == 0, "\(resume.stderr)")
-      #expect(lane == "approved")
-    }
+    #expect(resume.status == 0, "\(resume.stderr)")
+    #expect(lane == "approved")
     #expect(try sandbox.eventLogProblems().isEmpty)
   }
 
