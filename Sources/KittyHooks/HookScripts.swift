@@ -32,7 +32,8 @@ public enum HookScripts {
       fi
       [ -n "$kitty_go" ] || [ "$(git config --bool kitty.autoReview 2>/dev/null)" != true ] || kitty_go=1
       if [ -n "$kitty_go" ] && command -v git-kitty >/dev/null 2>&1; then
-        git-kitty hook post-commit </dev/null >/dev/null 2>&1 &
+        # Started a moment later, so that its start-up does not compete with the end of this commit.
+        (sleep 0.2 2>/dev/null || sleep 1; exec git-kitty hook post-commit) </dev/null >/dev/null 2>&1 &
       fi
       ;;
     esac
