@@ -24,19 +24,9 @@
 #   FIXTURES_DIR=<repo>/../shared/fixtures
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 <git-kitty-binary>" >&2
-  exit 2
-fi
-
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
-BIN=$1
-case $BIN in /*) ;; *) BIN="$PWD/$BIN" ;; esac
-if [ ! -x "$BIN" ]; then
-  echo "bench-mutating-verbs: $BIN is not an executable (build it with: swift build -c release)" >&2
-  exit 1
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_args "$@"
+REPO=$ROOT
 
 RUNS=${RUNS:-10}
 WARMUP=${WARMUP:-1}

@@ -33,7 +33,7 @@
 #   CONCURRENCY=4         --max-concurrent of run 1 (git-kitty's default)
 #   RSS_AGENTS=8 RSS_MB=50  run 3: concurrent agents and MB each writes to stdout
 #   BENCH_REFERENCE=0     1: also run run 4 (needs spec-kitty and spec-kitty-orchestrator in SK_VENV)
-#   SK_VENV=<repo>/.venv-spec-kitty  (falls back to <repo>/../.venv-spec-kitty when that has them)
+#   SK_VENV=<repo>/.venv-spec-kitty
 #   KEEP=0                1: keep the scratch directory (its path is printed)
 #   SHM=1                 also run scenario 2 on tmpfs (/dev/shm), as information: on a busy disk most
 #                         of the overhead is waiting for the file system (file creation in worktrees,
@@ -43,19 +43,9 @@
 #                         stopped git-kitty run fails the script; a stopped reference run WARNs)
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 <git-kitty-binary>" >&2
-  exit 2
-fi
-
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
-BIN=$1
-case $BIN in /*) ;; *) BIN="$PWD/$BIN" ;; esac
-if [ ! -x "$BIN" ]; then
-  echo "bench-orchestrate: $BIN is not an executable (build it with: swift build -c release)" >&2
-  exit 1
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_args "$@"
+REPO=$ROOT
 
 WPS=${WPS:-20}
 RUNS=${RUNS:-3}
@@ -68,9 +58,6 @@ SHM=${SHM:-1}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 REF_TIMEOUT=${REF_TIMEOUT:-1200}
 SK_VENV=${SK_VENV:-$REPO/.venv-spec-kitty}
-if [ ! -x "$SK_VENV/bin/spec-kitty-orchestrator" ] && [ -x "$REPO/../.venv-spec-kitty/bin/spec-kitty-orchestrator" ]; then
-  SK_VENV=$(cd "$REPO/../.venv-spec-kitty" && pwd)
-fi
 
 # Targets (issue 5).
 TARGET_WALL_S=10       # run 1: orchestrate --merge of the WPS-WP fan-out mission

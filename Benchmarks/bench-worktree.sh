@@ -34,18 +34,8 @@
 #                    (TMPDIR=/dev/shm) takes the file system out of the comparison.
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 <git-kitty-binary>" >&2
-  exit 2
-fi
-
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-BIN=$1
-case $BIN in /*) ;; *) BIN="$PWD/$BIN" ;; esac
-if [ ! -x "$BIN" ]; then
-  echo "bench-worktree: $BIN is not an executable (build it with: swift build -c release)" >&2
-  exit 1
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_args "$@"
 
 ITERATIONS=${ITERATIONS:-9}
 WARMUP=${WARMUP:-1}

@@ -38,8 +38,7 @@ struct WorktreeCommand: ParsableCommand {
 
     func run() throws {
       try Console.run {
-        let context = try RepositoryContext.locate(from: Console.currentDirectory)
-        let slug = try mission.map { try MissionLocator.resolve($0, repoRoot: context.root).slug }
+        let (context, slug) = try WorktreeCommand.scope(mission)
         let entries = try WorktreeInventory(context: context).list(mission: slug)
         if output.json {
           Console.printJSON(.array(entries.map(\.json)))
@@ -77,8 +76,7 @@ struct WorktreeCommand: ParsableCommand {
     func run() throws {
       var broken = false
       try Console.run {
-        let context = try RepositoryContext.locate(from: Console.currentDirectory)
-        let slug = try mission.map { try MissionLocator.resolve($0, repoRoot: context.root).slug }
+        let (context, slug) = try WorktreeCommand.scope(mission)
         let reports = try WorktreeValidator(context: context).checkAll(mission: slug)
         broken = reports.contains { !$0.isHealthy }
         if output.json {
@@ -104,8 +102,7 @@ struct WorktreeCommand: ParsableCommand {
 
     func run() throws {
       try Console.run {
-        let context = try RepositoryContext.locate(from: Console.currentDirectory)
-        let slug = try mission.map { try MissionLocator.resolve($0, repoRoot: context.root).slug }
+        let (context, slug) = try WorktreeCommand.scope(mission)
         let actions = try WorktreeManager(context: context).repair(mission: slug)
         if output.json {
           Console.printJSON(.array(actions.map(\.json)))
@@ -185,5 +182,13 @@ struct WorktreeCommand: ParsableCommand {
         print(dryRun ? "would free \(freed.humanSize)" : "freed \(freed.humanSize)")
       }
     }
+  }
+}
+
+extension WorktreeCommand {
+  /// The repository of the current directory, and the slug of `--mission` when given.
+  static func scope(_ mission: String?) throws -> (RepositoryContext, String?) {
+    let context = try RepositoryContext.locate(from: Console.currentDirectory)
+    return (context, try mission.map { try MissionLocator.resolve($0, repoRoot: context.root).slug })
   }
 }

@@ -63,13 +63,9 @@ public enum PostCommitHandler {
   @discardableResult
   public static func run(directory: String) -> [String] {
     signal(SIGHUP, SIG_IGN)  // started in the background by the hook: outlive the terminal
-    guard let identity = WorktreeIdentity.of(directory), asksForReview(directory) else { return [] }
+    guard let identity = WorktreeIdentity.of(directory), let head = reviewedCommit(directory) else { return [] }
     let host = HookHost.make(root: identity.root)
     let actor = HookHost.actor(root: identity.root)
-    let head = ChildProcess.runCapturing(
-      ["git", "rev-parse", "--short", "HEAD"], directory: directory, environment: ChildProcess.scrubbedEnvironment(),
-      timeout: 10
-    ).stdout.trimmingWhitespace
     var lines: [String] = []
     let state = host.call(["mission-state", "--mission", identity.missionSlug])
     let lanes = Dictionary(
@@ -94,16 +90,19 @@ public enum PostCommitHandler {
     return lines
   }
 
-  /// The hook reads the message from COMMIT_EDITMSG, which a commit made without a message (cherry-pick, `-C`)
-  /// may leave stale: check the commit itself, or `kitty.autoReview`.
-  static func asksForReview(_ directory: String) -> Bool {
-    guard let repo = try? Repository.discover(from: directory) else { return false }
-    if (try? repo.configBool("kitty.autoReview")) == true { return true }
-    guard let head = try? repo.headCommitID(), let commit = try? repo.commit(head) else { return false }
-    return commit.message.split(separator: "\n").contains { line in
+  /// The short id of the worktree's HEAD when it asks for review (its message carries the trailer, or
+  /// `kitty.autoReview` is set), else nil. The hook only read COMMIT_EDITMSG, which a commit made without a
+  /// message (cherry-pick, `-C`) may leave stale.
+  static func reviewedCommit(_ directory: String) -> String? {
+    guard let repo = try? Repository.discover(from: directory), let id = try? repo.headCommitID(),
+      let commit = try? repo.commit(id)
+    else { return nil }
+    let trailer = commit.message.split(separator: "\n").contains { line in
       let lower = line.lowercased()
       return lower.hasPrefix("kitty-transition:") && lower.contains("for_review")
     }
+    guard trailer || (try? repo.configBool("kitty.autoReview")) == true else { return nil }
+    return String(id.hex.prefix(7))
   }
 
   static func log(root: String, _ lines: [String]) {

@@ -74,15 +74,6 @@ extension NativeHost {
     let from = try writer.locked("transition") { () throws(HostFailure) -> Lane in
       var snapshot = try Self.snapshot(mission)
       let from = snapshot.workPackages[a.wp].flatMap(\.laneValue) ?? .genesis
-      if target == .claimed,
-        LaneMachine.check(
-          LaneMachine.Request(
-            from: from, to: target, actor: a.actor, reason: a.note, force: a.force, reviewRef: a.reviewRef,
-            reviewResult: reviewResult, evidence: nil, subtasksComplete: true, implementationEvidence: true)) == nil
-      {
-        // Under the lock, and only for a move the lane machine allows: a refused call creates nothing.
-        _ = try allocateWorkspace(mission: mission, wp: a.wp, snapshot: snapshot, context: context)
-      }
       var lines: [String] = []
       if a.subtasksComplete == true, from == .inProgress, target == .forReview, !workPackage.subtasks.isEmpty {
         let pending = workPackage.subtasks.filter { snapshot.workPackages[a.wp]?.subtasks[$0] != "done" }
@@ -111,6 +102,10 @@ extension NativeHost {
         subtasksComplete: workPackage.subtasks.allSatisfy { done[$0] == "done" }, implementationEvidence: true)
       if let rejection = LaneMachine.check(request) {
         throw HostFailure(.transitionRejected, rejection)
+      }
+      if target == .claimed {
+        // Under the lock and only for an allowed move: a refused or timed-out call creates nothing.
+        _ = try allocateWorkspace(mission: mission, wp: a.wp, snapshot: snapshot, context: context)
       }
       let record = TransitionRecord(
         wpID: a.wp, fromLane: from, toLane: target, at: Timestamp.isoNow(), actor: a.actor, force: a.force,
