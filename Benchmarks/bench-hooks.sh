@@ -59,7 +59,6 @@ ln -s "$BIN" "$WORK/bin/git-kitty"
 export PATH="$WORK/bin:$PATH"
 
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.{int(sys.argv[3])}f}")' "$1" "$2" "${3:-2}"; }
-le() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
 fail() { echo "bench-hooks: $*" >&2; exit 1; }
 
 # api <clone> <verb> [args...]: a git-kitty orchestrator-api call that must succeed; prints its envelope.
@@ -85,9 +84,7 @@ prepare() {
   git clone -q -b develop "$BUNDLE" "$dir"
   git -C "$dir" branch -q main origin/main
   git -C "$dir" remote remove origin
-  git -C "$dir" config user.name "git-kitty bench"
-  git -C "$dir" config user.email "bench@git-kitty.invalid"
-  git -C "$dir" config commit.gpgsign false
+  bench_identity "$dir"
   env=$(api "$dir" start-implementation --mission "$SLUG" --wp WP01 --actor bench --policy "$POLICY")
   (cd "$dir" && git-kitty subtasks mark T001 --status done --mission "$SLUG" >/dev/null) ||
     fail "git-kitty subtasks mark T001 failed in $dir"

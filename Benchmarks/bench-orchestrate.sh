@@ -91,7 +91,6 @@ fail() {
   echo "bench-orchestrate: $*" >&2
   exit 1
 }
-le() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
 # calc FORMAT EXPR-over-a[...] ARGS...: e.g. calc .1f 'a[0] / 1000' 1234 -> 1.2
 calc() {
   local fmt=$1 expr=$2

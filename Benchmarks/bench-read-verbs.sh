@@ -65,7 +65,6 @@ mission_slug() {
 
 # ratio A B [decimals]: "A/B" formatted as e.g. 153x or 3.7x.
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.{int(sys.argv[3])}f}x")' "$1" "$2" "${3:-0}"; }
-le() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
 
 # ---------------------------------------------------------------- fixture
 echo "== read verbs: fixture spec-kitty-3.2.7-lanes-fresh"
@@ -116,9 +115,7 @@ GEN=$WORK/generated
 mkdir -p "$GEN"
 git -C "$GEN" init -q
 git -C "$GEN" symbolic-ref HEAD refs/heads/develop
-git -C "$GEN" config user.name "git-kitty bench"
-git -C "$GEN" config user.email "bench@git-kitty.invalid"
-git -C "$GEN" config commit.gpgsign false
+bench_identity "$GEN"
 GSLUG=$(python3 "$HERE/gen_mission.py" "$GEN" --wps "$GEN_WPS" --events "$GEN_EVENTS")
 git -C "$GEN" add -A
 git -C "$GEN" commit -q -m "Synthetic mission $GSLUG"

@@ -29,7 +29,6 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/git-kitty-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.{int(sys.argv[3])}f}x")' "$1" "$2" "${3:-1}"; }
-le() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
 
 # `git kitty` finds the binary as `git-kitty` on PATH, whatever BIN is called.
 mkdir -p "$WORK/bin" "$WORK/cwd"

@@ -52,16 +52,13 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/git-kitty-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
 ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.2f}")' "$1" "$2"; }
-le() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
 
 # ---------------------------------------------------------------- repository
 REPO=$WORK/repo
 mkdir -p "$REPO"
 git -C "$REPO" init -q
 git -C "$REPO" symbolic-ref HEAD refs/heads/develop
-git -C "$REPO" config user.name "git-kitty bench"
-git -C "$REPO" config user.email "bench@git-kitty.invalid"
-git -C "$REPO" config commit.gpgsign false
+bench_identity "$REPO"
 GENERATED=$(python3 "$HERE/gen_worktree_repo.py" "$REPO" --files "$GEN_FILES" --mb "$GEN_MB")
 read -r SLUG NFILES NBYTES <<<"$GENERATED"
 git -C "$REPO" add -A

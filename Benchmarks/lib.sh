@@ -19,3 +19,13 @@ bench_args() {
     exit 1
   fi
 }
+
+# le A B: whether the number A is at most B (exit status).
+le() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
+
+# bench_identity DIR: the committer the benchmarks' repositories use, no signing.
+bench_identity() {
+  git -C "$1" config user.name "git-kitty bench"
+  git -C "$1" config user.email "bench@git-kitty.invalid"
+  git -C "$1" config commit.gpgsign false
+}
