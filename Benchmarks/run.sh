@@ -7,8 +7,8 @@
 # exits non-zero when any benchmark did.
 #
 # Adding a benchmark: drop an executable-or-not `bench-<name>.sh` next to this file that
-# takes the binary path as its only argument (source lib.sh and call bench_args "$@" for that). With a name-filter, only benchmarks
-# whose file name contains it run (e.g. `run.sh .build/release/git-kitty read`).
+# takes the binary path as its only argument (lib.sh's bench_args checks it). With a
+# name-filter, only benchmarks whose file name contains it run (e.g. `run.sh .build/release/git-kitty read`).
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
