@@ -16,7 +16,7 @@ MAN_PAGE = .build/plugins/GenerateManual/outputs/git-kitty/git-kitty.1
 COMPLETIONS = .build/completions
 SK_VENV ?= $(CURDIR)/.venv-spec-kitty
 
-.PHONY: deps build release test lint demo man completions install uninstall bench conformance clean
+.PHONY: deps build release test lint demo man completions install uninstall bench conformance clean embed-hooks
 
 # Installs libgit2's headers and pkg-config only when they are missing.
 deps:
@@ -39,6 +39,10 @@ test: build
 # A throw-away repository in demo/ driven end to end with the built-in script agent.
 demo: build
 	bash scripts/demo.sh
+
+# After editing hooks/: regenerate the copies the binary embeds.
+embed-hooks:
+	bash scripts/embed-hooks.sh
 
 # swift-format ships with the toolchain; the configuration is .swift-format at the root.
 lint:

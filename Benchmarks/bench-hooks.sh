@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # bench-hooks.sh <git-kitty-binary>
 #
-# What git-kitty's hooks (issue 6) cost a developer, on two clones of the spec-kitty 3.2.7
-# "lanes-fresh" fixture, both with WP01 started (orchestrator-api start-implementation: a lane
-# worktree) and its subtask T001 marked done; `git kitty hooks install` in the second clone only.
+# What git-kitty's hooks (issue 6) cost a developer, on three clones of the spec-kitty 3.2.7
+# "lanes-fresh" fixture, each with WP01 started (orchestrator-api start-implementation: a lane
+# worktree) and its subtask T001 marked done; `git kitty hooks install` in the second clone only,
+# and in the third ("floor") four empty `#!/bin/sh` hooks of the same names: what git's running
+# of four hooks costs before any of their work.
 #   commits:    COMMITS `git commit` in each lane worktree, alternating plain / hooked / hooked
-#               --no-verify (measure_hooks.py). Every message carries "Kitty-Transition: for_review",
-#               so in the hooked clone the post-commit hook starts `git kitty hook post-commit` in the
-#               background (the first one moves WP01 to for_review; the later ones find nothing in
-#               progress). The script waits, untimed, for those background processes after every commit.
-#   update-ref: UPDATES `git update-ref refs/heads/bench-hooks-x <sha>` (not a protected ref) in each
-#               clone, alternating: the per-update cost of the reference-transaction hook.
-# `git-kitty` is put on PATH (a symlink to the binary in a temporary directory), for both clones.
+#               --no-verify / floor (measure_hooks.py). Every message carries "Kitty-Transition:
+#               for_review", so in the hooked clone the post-commit hook starts `git kitty hook
+#               post-commit` in the background; the first one moves WP01 to for_review and marks the
+#               lane idle, and the later hooks see that mark and start nothing. The script waits,
+#               untimed, for background processes after every commit.
+#   update-ref: UPDATES `git update-ref refs/heads/bench-hooks-x <sha>` (not a protected ref) in the
+#               plain and hooked clones, alternating: the per-update cost of the reference-transaction hook.
+# `git-kitty` is put on PATH (a symlink to the binary in a temporary directory), for all clones.
 # Prints a table and PASS/WARN lines against the issue-6 targets: median commit time hooked /
 # plain <= 1.3, and reference-transaction added cost per ref update (median hooked - median
 # plain) <= 5 ms. A missed target only WARNs; the script fails only when something breaks (a
@@ -94,7 +97,12 @@ prepare() {
 echo "== hooks: two clones of spec-kitty-3.2.7-lanes-fresh, WP01 started in each; hooks in the second"
 PLAIN_LANE=$(prepare plain)
 HOOKED_LANE=$(prepare hooked)
-[ -d "$PLAIN_LANE" ] && [ -d "$HOOKED_LANE" ] || fail "start-implementation returned no lane worktree"
+FLOOR_LANE=$(prepare floor)
+[ -d "$PLAIN_LANE" ] && [ -d "$HOOKED_LANE" ] && [ -d "$FLOOR_LANE" ] || fail "start-implementation returned no lane worktree"
+for hook in pre-commit post-commit pre-push reference-transaction; do
+  printf '#!/bin/sh\nexit 0\n' >"$WORK/floor/.git/hooks/$hook"
+  chmod +x "$WORK/floor/.git/hooks/$hook"
+done
 (cd "$WORK/hooked" && git-kitty hooks install >/dev/null) || fail "git-kitty hooks install failed"
 STATUS=$(cd "$WORK/hooked" && git-kitty hooks status)
 for hook in pre-commit post-commit reference-transaction; do
@@ -105,7 +113,7 @@ done
 echo "   lane worktree: .worktrees/$(basename "$PLAIN_LANE"); $COMMITS commits and $UPDATES ref updates per series (after $WARMUP warm-up)"
 echo "   git: $(git --version); hooks installed: $(grep -Ec ' ours ' <<<"$STATUS") (pre-commit, post-commit, pre-push, reference-transaction)"
 
-OUT=$(python3 "$HERE/measure_hooks.py" --plain "$PLAIN_LANE" --hooked "$HOOKED_LANE" \
+OUT=$(python3 "$HERE/measure_hooks.py" --plain "$PLAIN_LANE" --hooked "$HOOKED_LANE" --floor "$FLOOR_LANE" \
   --commits "$COMMITS" --updates "$UPDATES" --warmup "$WARMUP" --traced "$TRACED")
 declare -A MED MIN MAX
 HOOK_ROWS=()
@@ -127,11 +135,12 @@ $(cat "$WORK/hooked/.kittify/logs/hooks.log" 2>/dev/null || echo '(none)')"
 MOVED=$(grep -c 'moved to for_review' "$WORK/hooked/.kittify/logs/hooks.log" || true)
 RAN=$(grep -c 'post-commit' "$WORK/hooked/.kittify/logs/hooks.log" || true)
 [ "$MOVED" = 1 ] || fail "hooks.log reports $MOVED moves to for_review (expected 1)"
-CHECKS+=("PASS post-commit hook: WP01 moved to for_review once; $RAN background runs logged (one per hooked commit: all carry the trailer)")
+CHECKS+=("PASS post-commit hook: WP01 moved to for_review once; $RAN background run(s) logged (the later trailer commits found the lane idle and started nothing)")
 # 2. Every commit landed on the lane branches.
-for side in plain hooked; do
+for side in plain hooked floor; do
   lane=$PLAIN_LANE
   [ $side = hooked ] && lane=$HOOKED_LANE
+  [ $side = floor ] && lane=$FLOOR_LANE
   n=$(git -C "$lane" rev-list --count --grep='^bench-hooks: commit' HEAD)
   want=$((WARMUP + COMMITS))
   [ $side = hooked ] && want=$((2 * want))
@@ -148,6 +157,8 @@ CHECKS+=("PASS reference-transaction hook refuses to move refs/heads/main in the
 # ---------------------------------------------------------------- report
 COMMIT_RATIO=$(ratio "${MED[hooked]}" "${MED[plain]}")
 NOVERIFY_RATIO=$(ratio "${MED[hooked-no-verify]}" "${MED[plain]}")
+FLOOR_RATIO=$(ratio "${MED[floor]}" "${MED[plain]}")
+OVER_FLOOR=$(python3 -c 'import sys; print(f"{float(sys.argv[1]) - float(sys.argv[2]):.2f}")' "${MED[hooked]}" "${MED[floor]}")
 UPDATE_DIFF=$(python3 -c 'import sys; print(f"{float(sys.argv[1]) - float(sys.argv[2]):.2f}")' "${MED[update-hooked]}" "${MED[update-plain]}")
 echo
 printf '%-34s %10s %10s %10s %10s\n' series "median ms" "min ms" "max ms" "vs plain"
@@ -155,10 +166,12 @@ row() { printf '%-34s %10s %10s %10s %10s\n' "$1" "${MED[$2]}" "${MIN[$2]}" "${M
 row "git commit, no hooks" plain "1.00x"
 row "git commit, hooks" hooked "${COMMIT_RATIO}x"
 row "git commit --no-verify, hooks" hooked-no-verify "${NOVERIFY_RATIO}x"
+row "git commit, 4 empty sh hooks" floor "${FLOOR_RATIO}x"
 row "git update-ref, no hooks" update-plain "1.00x"
 row "git update-ref, hooks" update-hooked "$(ratio "${MED[update-hooked]}" "${MED[update-plain]}")x"
 echo "(wall time; commits: $COMMITS per series, update-ref: $UPDATES per series, series interleaved;"
 echo " --no-verify skips pre-commit only; longest untimed wait for the background post-commit: ${SETTLE_MAX} ms)"
+echo "git-kitty's hooks vs four empty ones: ${OVER_FLOOR} ms per commit (median hooked - median floor)"
 echo "reference-transaction added cost per ref update: ${UPDATE_DIFF} ms (median hooked - median plain)"
 if [ ${#HOOK_ROWS[@]} -gt 0 ]; then
   echo
@@ -171,11 +184,9 @@ if [ ${#HOOK_ROWS[@]} -gt 0 ]; then
 fi
 echo
 for check in "${CHECKS[@]}"; do echo "$check"; done
-if le "$COMMIT_RATIO" "$TARGET_COMMIT_RATIO"; then
-  echo "PASS git commit with hooks: median ${MED[hooked]} ms vs ${MED[plain]} ms without, ratio $COMMIT_RATIO (target <= $TARGET_COMMIT_RATIO)"
-else
-  echo "WARN git commit with hooks: median ${MED[hooked]} ms vs ${MED[plain]} ms without, ratio $COMMIT_RATIO (target <= $TARGET_COMMIT_RATIO)"
-fi
+VERDICT=WARN
+le "$COMMIT_RATIO" "$TARGET_COMMIT_RATIO" && VERDICT=PASS
+echo "$VERDICT git commit with hooks: median ${MED[hooked]} ms vs ${MED[plain]} ms without, ratio $COMMIT_RATIO (target <= $TARGET_COMMIT_RATIO; four empty sh hooks: $FLOOR_RATIO)"
 if le "$UPDATE_DIFF" "$TARGET_UPDATE_MS"; then
   echo "PASS reference-transaction adds ${UPDATE_DIFF} ms per ref update (${MED[update-hooked]} vs ${MED[update-plain]} ms; target <= $TARGET_UPDATE_MS ms)"
 else

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Time `git commit` and `git update-ref` in two clones, one without hooks and one with git-kitty's.
 
-Usage: measure_hooks.py --plain LANE --hooked LANE [--commits N] [--updates N] [--warmup W] [--traced T]
+Usage: measure_hooks.py --plain LANE --hooked LANE [--floor LANE] [--commits N] [--updates N] [--warmup W]
+                        [--traced T]
 
 LANE is a lane worktree of each clone (the commits happen there; update-ref runs there too, the
 refs being shared with the main checkout). The environment (PATH with `git-kitty`) is inherited.
@@ -9,7 +10,9 @@ refs being shared with the main checkout). The environment (PATH with `git-kitty
 Series, each sample timed with time.perf_counter() around fork/exec/wait of one command:
   commit        `git commit -q -m <msg>` in the plain lane, then in the hooked lane ("plain" and "hooked"),
                 then `git commit --no-verify` in the hooked lane ("hooked-no-verify": no pre-commit hook;
-                post-commit and reference-transaction still run). The order rotates every iteration. Every
+                post-commit and reference-transaction still run), and, given --floor, in a third clone whose
+                hooks are the same four names holding only `#!/bin/sh` and `exit 0` ("floor": what running
+                four hooks costs at all). The order rotates every iteration. Every
                 message carries the trailer "Kitty-Transition: for_review", so the messages are identical and
                 only the hooks differ. Before each commit (untimed) a line is appended to src/bench-hooks.txt
                 and staged.
@@ -23,7 +26,7 @@ Then TRACED more commits in the hooked lane (untimed, subject "bench-hooks: trac
 GIT_TRACE2_EVENT: git's child_start/child_exit events give each hook's own wall time inside the commit.
 
 Prints one line per series: `name median_ms min_ms max_ms` (series plain, hooked, hooked-no-verify,
-update-plain, update-hooked), one `hook:<hook>[(<state>)] median_ms min_ms max_ms` line per hook invocation
+floor, update-plain, update-hooked), one `hook:<hook>[(<state>)] median_ms min_ms max_ms` line per hook invocation
 seen in the traced commits, then `settle_max_ms X` (longest wait for background processes). Exits 1 when a
 command fails (with its output on stderr).
 """
@@ -94,6 +97,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--plain", required=True)
     parser.add_argument("--hooked", required=True)
+    parser.add_argument("--floor")
     parser.add_argument("--commits", type=int, default=50)
     parser.add_argument("--updates", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=2)
@@ -101,14 +105,16 @@ def main():
     args = parser.parse_args()
 
     lanes = {"plain": args.plain, "hooked": args.hooked, "hooked-no-verify": args.hooked}
-    roots = sorted({clone_root(args.plain), clone_root(args.hooked)})
-    samples = {name: [] for name in ("plain", "hooked", "hooked-no-verify", "update-plain", "update-hooked")}
+    if args.floor:
+        lanes["floor"] = args.floor
+    roots = sorted({clone_root(lane) for lane in lanes.values()})
+    samples = {name: [] for name in list(lanes) + ["update-plain", "update-hooked"]}
     settle_max = settle(roots)
 
     message = ["-m", "bench-hooks: commit {i}", "-m", "Kitty-Transition: for_review"]
-    order = ["plain", "hooked", "hooked-no-verify"]
+    order = list(lanes)
     for i in range(args.warmup + args.commits):
-        for name in order[i % 3:] + order[:i % 3]:
+        for name in order[i % len(order):] + order[:i % len(order)]:
             lane = lanes[name]
             stage(lane, i)
             cmd = ["git", "commit", "-q"] + (["--no-verify"] if name == "hooked-no-verify" else [])

@@ -62,8 +62,10 @@ struct HookCommand: ParsableCommand {
   struct PostCommit: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "post-commit", abstract: "Move the lane's WP to for_review.")
+    @Flag(help: "The hook found kitty.autoReview set, also when only `git -c` set it for that commit.")
+    var autoReview = false
     func run() throws {
-      PostCommitHandler.run(directory: Console.currentDirectory)
+      PostCommitHandler.run(directory: Console.currentDirectory, autoReview: autoReview)
     }
   }
 

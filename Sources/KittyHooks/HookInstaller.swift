@@ -168,6 +168,24 @@ public struct HookInstaller: Sendable {
         report.append("\(name): removed")
       }
     }
+    if !report.isEmpty { removeNotes() }
     return report.isEmpty ? ["no git-kitty hooks were installed"] : report
+  }
+
+  /// The files the hooks leave in each worktree's git directory to spare work (kitty-status-clean,
+  /// kitty-lane-idle, kitty-autoreview-*): they check themselves, but go with the hooks.
+  static let notePrefixes = ["kitty-status-clean", "kitty-lane-idle", "kitty-autoreview"]
+
+  func removeNotes() {
+    guard let repo = try? Repository.open(at: root) else { return }
+    let common = repo.commonDirectory.hasSuffix("/") ? String(repo.commonDirectory.dropLast()) : repo.commonDirectory
+    let fm = FileManager.default
+    let worktrees = (try? fm.contentsOfDirectory(atPath: "\(common)/worktrees")) ?? []
+    for directory in [common] + worktrees.map({ "\(common)/worktrees/\($0)" }) {
+      for name in (try? fm.contentsOfDirectory(atPath: directory)) ?? []
+      where Self.notePrefixes.contains(where: { name.hasPrefix($0) }) {
+        unlink("\(directory)/\(name)")
+      }
+    }
   }
 }

@@ -61,9 +61,14 @@ public enum HookHost {
 public enum PostCommitHandler {
   /// Moves the lane's in-progress WPs to for_review and logs the outcome to `.kittify/logs/hooks.log`.
   @discardableResult
-  public static func run(directory: String) -> [String] {
+  public static func run(directory: String, autoReview: Bool = false) -> [String] {
     signal(SIGHUP, SIG_IGN)  // started in the background by the hook: outlive the terminal
-    guard let identity = WorktreeIdentity.of(directory), let head = reviewedCommit(directory) else { return [] }
+    guard let identity = WorktreeIdentity.of(directory),
+      let (head, gitDirectory) = reviewedCommit(directory, autoReview: autoReview)
+    else {
+      return []
+    }
+    defer { LaneIdleMarker.update(identity: identity, gitDirectory: gitDirectory) }
     let host = HookHost.make(root: identity.root)
     let actor = HookHost.actor(root: identity.root)
     var lines: [String] = []
@@ -91,9 +96,10 @@ public enum PostCommitHandler {
   }
 
   /// The short id of the worktree's HEAD when it asks for review (its message carries the trailer, or
-  /// `kitty.autoReview` is set), else nil. The hook only read COMMIT_EDITMSG, which a commit made without a
-  /// message (cherry-pick, `-C`) may leave stale.
-  static func reviewedCommit(_ directory: String) -> String? {
+  /// `kitty.autoReview` is set: the hook says so, as git answered it), with the worktree's git directory; else
+  /// nil. The hook only read COMMIT_EDITMSG, which a commit made without a message (cherry-pick, `-C`) may leave
+  /// stale.
+  static func reviewedCommit(_ directory: String, autoReview: Bool) -> (String, String)? {
     guard let repo = try? Repository.discover(from: directory), let id = try? repo.headCommitID(),
       let commit = try? repo.commit(id)
     else { return nil }
@@ -101,8 +107,8 @@ public enum PostCommitHandler {
       let lower = line.lowercased()
       return lower.hasPrefix("kitty-transition:") && lower.contains("for_review")
     }
-    guard trailer || (try? repo.configBool("kitty.autoReview")) == true else { return nil }
-    return String(id.hex.prefix(7))
+    guard trailer || autoReview || (try? repo.configBool("kitty.autoReview")) == true else { return nil }
+    return (String(id.hex.prefix(7)), repo.gitDirectory)
   }
 
   static func log(root: String, _ lines: [String]) {
@@ -114,5 +120,40 @@ public enum PostCommitHandler {
     defer { close(fd) }
     let text = lines.joined(separator: "\n") + "\n"
     _ = text.withCString { write(fd, $0, strlen($0)) }
+  }
+}
+
+/// `kitty-lane-idle` in a lane worktree's git directory: the post-commit hook's note that the lane has no WP in
+/// progress. It names the mission's event log and holds while it is newer than the log (the hook tests `-nt`),
+/// so any transition, by git-kitty or spec-kitty, ends it.
+enum LaneIdleMarker {
+  static let fileName = "kitty-lane-idle"
+
+  static func update(identity: WorktreeIdentity, gitDirectory: String) {
+    let marker = "\(gitDirectory.hasSuffix("/") ? String(gitDirectory.dropLast()) : gitDirectory)/\(fileName)"
+    guard let mission = try? Mission(repoRoot: identity.root, slug: identity.missionSlug),
+      let before = FileVersion(mission.eventsPath), let snapshot = try? mission.snapshot(),
+      !identity.workPackages().contains(where: { snapshot.lane(of: $0) == .inProgress }),
+      (try? AtomicFile.write(mission.eventsPath + "\n", to: marker)) != nil,
+      FileVersion(mission.eventsPath) == before  // the log did not move while this was decided
+    else {
+      unlink(marker)
+      return
+    }
+  }
+
+  /// What tells two versions of a file apart without reading it.
+  struct FileVersion: Equatable {
+    var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+
+    init?(_ path: String) {
+      var info = stat()
+      guard stat(path, &info) == 0 else { return nil }
+      device = UInt64(info.st_dev)
+      inode = UInt64(info.st_ino)
+      size = Int64(info.st_size)
+      seconds = info.st_mtim.tv_sec
+      nanoseconds = info.st_mtim.tv_nsec
+    }
   }
 }

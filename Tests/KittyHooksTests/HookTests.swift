@@ -57,6 +57,37 @@ struct HookTests {
     return try git(["commit", "-q", "-m", message], in: directory, extra: extra)
   }
 
+  /// The git directory of a (linked) worktree, where the hooks keep their notes.
+  func gitDirectory(of worktree: String) throws -> String {
+    try TestSupport.git(["rev-parse", "--absolute-git-dir"], in: worktree)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  /// Polls `condition` for up to `seconds`.
+  func eventually(seconds: Double = 3, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    repeat {
+      if try condition() { return true }
+      usleep(50_000)
+    } while Date() < deadline
+    return false
+  }
+
+  /// Whether the lane-idle note is newer than the mission's event log (what the post-commit hook tests).
+  func isIdleNoteFresh(_ marker: String, _ repo: String) -> Bool {
+    let fm = FileManager.default
+    guard let note = try? fm.attributesOfItem(atPath: marker)[.modificationDate] as? Date,
+      let log = try? fm.attributesOfItem(atPath: WriteFixture.eventsPath(repo))[.modificationDate] as? Date
+    else { return false }
+    return note > log
+  }
+
+  /// How many background post-commit runs hooks.log records.
+  func postCommitRuns(_ repo: String) -> Int {
+    let log = (try? String(contentsOfFile: "\(repo)/.kittify/logs/hooks.log", encoding: .utf8)) ?? ""
+    return log.split(separator: "\n").filter { $0.contains(" post-commit ") }.count
+  }
+
   @Test func embeddedScriptsMatchTheHooksDirectory() throws {
     for name in HookScripts.names {
       let file = try String(contentsOfFile: "\(TestSupport.repoRoot)/hooks/\(name)", encoding: .utf8)
@@ -177,5 +208,105 @@ struct HookTests {
     let commit = try git(["commit", "-q", "-m", "sneaky"], in: worktree)
     #expect(commit.status != 0)
     #expect(commit.stderr.contains("must not commit"))
+  }
+
+  @Test func statusFileShortcutStillCatchesEveryChangeThroughTheWorktree() throws {
+    let (_, worktree) = try missionWithWorkInProgress()
+    let events = "kitty-specs/\(slug)/status.events.jsonl"
+    let status = "kitty-specs/\(slug)/status.json"
+    let stamp = "\(try gitDirectory(of: worktree))/kitty-status-clean"
+    func append(_ path: String) throws {
+      let handle = try #require(FileHandle(forWritingAtPath: "\(worktree)/\(path)"))
+      handle.seekToEndOfFile()
+      handle.write(Data("{}\n".utf8))
+      handle.closeFile()
+    }
+    func refused(_ result: TestSupport.CommandResult) -> Bool {
+      result.status != 0 && result.stderr.contains("must not commit")
+    }
+    func restore() throws { _ = try git(["checkout", "-q", "HEAD", "--", "kitty-specs"], in: worktree) }
+
+    #expect(try commitFile("a.txt", message: "a", in: worktree).status == 0)
+    #expect(FileManager.default.fileExists(atPath: stamp), "a clean commit leaves the stamp")
+    // With the stamp and nothing changed, git is not asked (no diff-index under the commit's trace).
+    let trace = "\(worktree)/../trace-\(UUID().uuidString).json"
+    defer { unlink(trace) }
+    #expect(try commitFile("b.txt", message: "b", in: worktree, extra: ["GIT_TRACE2_EVENT": trace]).status == 0)
+    let traced = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+    #expect(traced.contains("pre-commit") && !traced.contains("diff-index"), "the shortcut was not taken")
+
+    // An edit made before a clean commit and staged after it.
+    try append(events)
+    #expect(try commitFile("c.txt", message: "c", in: worktree).status == 0, "unstaged: nothing to refuse")
+    _ = try git(["add", events], in: worktree)
+    #expect(refused(try git(["commit", "-q", "-m", "late stage"], in: worktree)))
+    try restore()
+    #expect(try commitFile("d.txt", message: "d", in: worktree).status == 0)
+
+    // A deletion, a commit -a, an edit right after a clean commit.
+    _ = try git(["rm", "-q", status], in: worktree)
+    #expect(refused(try git(["commit", "-q", "-m", "delete"], in: worktree)))
+    try restore()
+    #expect(try commitFile("e.txt", message: "e", in: worktree).status == 0)
+    try append(events)
+    #expect(refused(try git(["commit", "-q", "-a", "-m", "all"], in: worktree)))
+    try restore()
+    try append(status)
+    _ = try git(["add", status], in: worktree)
+    #expect(refused(try git(["commit", "-q", "-m", "edit"], in: worktree)))
+  }
+
+  @Test func idleLaneStartsNothingUntilItsMissionMoves() throws {
+    let (repo, worktree) = try missionWithWorkInProgress()
+    let marker = "\(try gitDirectory(of: worktree))/kitty-lane-idle"
+    let trailer = "\n\nKitty-Transition: for_review"
+    #expect(try commitFile("a.txt", message: "feat: a" + trailer, in: worktree).status == 0)
+    #expect(try eventually { try lane(of: "WP01", in: repo) == "for_review" && isIdleNoteFresh(marker, repo) })
+    let runs = postCommitRuns(repo)
+    #expect(runs == 1)
+
+    // The lane has nothing in progress: a later trailer commit starts nothing.
+    #expect(try commitFile("b.txt", message: "fix: b" + trailer, in: worktree).status == 0)
+    usleep(800_000)
+    #expect(postCommitRuns(repo) == runs)
+
+    // Review sends WP01 back: the event log moved, so the next trailer commit counts again.
+    #expect(try kitty(["review", "WP01", "--request-changes", "more tests"], in: repo).status == 0)
+    #expect(try lane(of: "WP01", in: repo) == "in_progress")
+    #expect(try commitFile("c.txt", message: "fix: c" + trailer, in: worktree).status == 0)
+    #expect(try eventually { try lane(of: "WP01", in: repo) == "for_review" && isIdleNoteFresh(marker, repo) })
+    #expect(postCommitRuns(repo) == runs + 1)
+
+    // The notes go with the hooks.
+    #expect(try kitty(["hooks", "uninstall"], in: repo).status == 0)
+    #expect(!FileManager.default.fileExists(atPath: marker))
+    #expect(
+      !FileManager.default.fileExists(atPath: (marker as NSString).deletingLastPathComponent + "/kitty-status-clean"))
+  }
+
+  @Test func autoReviewIsNoticedAsSoonAsItIsSet() throws {
+    let (repo, worktree) = try missionWithWorkInProgress()
+    let gitDirectory = try gitDirectory(of: worktree)
+    #expect(try commitFile("a.txt", message: "plain a", in: worktree).status == 0)
+    #expect(
+      FileManager.default.fileExists(atPath: "\(gitDirectory)/kitty-autoreview-nosystem-false"),
+      "the tests run git with GIT_CONFIG_NOSYSTEM")
+    usleep(400_000)
+    #expect(try lane(of: "WP01", in: repo) == "in_progress")
+
+    // Set for one command only: acted on, not remembered.
+    try "b\n".write(toFile: "\(worktree)/b.txt", atomically: true, encoding: .utf8)
+    _ = try git(["add", "b.txt"], in: worktree)
+    #expect(try git(["-c", "kitty.autoReview=true", "commit", "-q", "-m", "plain b"], in: worktree).status == 0)
+    #expect(try eventually { try lane(of: "WP01", in: repo) == "for_review" })
+    #expect(FileManager.default.fileExists(atPath: "\(gitDirectory)/kitty-autoreview-nosystem-false"))
+
+    // Set in the repository's config: the next plain commit asks git again.
+    #expect(try kitty(["review", "WP01", "--request-changes", "again"], in: repo).status == 0)
+    #expect(try lane(of: "WP01", in: repo) == "in_progress")
+    _ = try TestSupport.git(["config", "kitty.autoReview", "true"], in: repo)
+    #expect(try commitFile("c.txt", message: "plain c", in: worktree).status == 0)
+    #expect(try eventually { try lane(of: "WP01", in: repo) == "for_review" })
+    #expect(FileManager.default.fileExists(atPath: "\(gitDirectory)/kitty-autoreview-nosystem-true"))
   }
 }
