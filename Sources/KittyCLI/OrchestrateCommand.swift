@@ -89,7 +89,7 @@ enum RunSupport {
     // The lock first: a resume refused because a run is alive must not touch that run's agents.
     let lock = try RunLock(root: options.root, runID: state.runID, mission: slug)
     defer { lock.release() }
-    if let saved = resuming { ProcessGroups.killOrphans(saved) }
+    if let saved = resuming { ProcessGroups.killOrphans(saved, root: options.root) }
     let orchestrator = Orchestrator(options: options, host: host, sink: sink(json: json), slug: slug, resuming: state)
     let handlers = installSignalHandlers(orchestrator)
     let result = orchestrator.run()

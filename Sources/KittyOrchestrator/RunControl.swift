@@ -8,13 +8,18 @@ public enum ProcessGroups {
   public static func isAlive(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
 
   /// Kills the process groups of agents a dead orchestrator left running. A recorded pid whose process now
-  /// started at another time belongs to someone else (the pid was reused): it is left alone. When the group's
-  /// leader is gone, the group id cannot have been reused while members remain, so they are ours.
-  public static func killOrphans(_ state: RunState) {
+  /// started at another time belongs to someone else (the pid was reused): it is left alone. A run state from
+  /// before start times were recorded cannot tell: its pid counts as an agent only while that process works in
+  /// one of `root`'s lane worktrees. When the group's leader is gone, the group id cannot have been reused while
+  /// members remain, so they are ours.
+  public static func killOrphans(_ state: RunState, root: String) {
+    let worktrees = (root as NSString).resolvingSymlinksInPath + "/.worktrees/"  // /proc shows real paths
     let groups = state.wps.values.compactMap { wp -> Int32? in
       guard let pid = wp.pid, pid > 0 else { return nil }
-      if let recorded = wp.pidStart, let now = startTime(pid), now != recorded { return nil }
-      return pid
+      guard let now = startTime(pid) else { return pid }
+      if let recorded = wp.pidStart { return now == recorded ? pid : nil }
+      let directory = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) ?? ""
+      return (directory + "/").hasPrefix(worktrees) ? pid : nil
     }
     for pid in groups { kill(-pid, SIGTERM) }
     if groups.isEmpty { return }
@@ -122,7 +127,7 @@ public enum RunAbort {
       report.append("stopped orchestrator pid \(state.pid)")
       state = RunState.load(root: root) ?? state
     }
-    ProcessGroups.killOrphans(state)
+    ProcessGroups.killOrphans(state, root: root)
     // 2. Release our claims: WPs we held in flight go back to planned (or stay, with a note, if refused).
     let host = InProcessHost(root: root)
     let mission = host.call(["mission-state", "--mission", state.mission])

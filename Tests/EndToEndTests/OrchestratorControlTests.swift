@@ -148,7 +148,10 @@ import Testing
     #expect(try sandbox.lanes()["WP01"] == "approved")
   }
 
-  @Test func resumeDoesNotKillAnUnrelatedProcessGroupThatReusedARecordedPid() throws {
+  /// With the start time recorded (it differs), or without (a run state from before it was recorded; the victim
+  /// does not work in a lane worktree).
+  @Test(arguments: [true, false])
+  func resumeDoesNotKillAnUnrelatedProcessGroupThatReusedARecordedPid(recordsStart: Bool) throws {
     let sandbox = try OrchestratorSandbox([SandboxWP("WP01", file: "src/core.sh")], name: "stale")
     let first = try sandbox.orchestrate()
     #expect(first.status == 0, "\(first.stderr)")
@@ -165,7 +168,7 @@ import Testing
     var state = try sandbox.runState()
     var wps = try #require(state["wps"] as? [String: [String: Any]])
     wps["WP01"]?["pid"] = Int(pid)
-    wps["WP01"]?["pid_start"] = 1  // when the old agent started: long before the victim
+    wps["WP01"]?["pid_start"] = recordsStart ? 1 : nil  // when the old agent started: long before the victim
     state["wps"] = wps
     state["state"] = "running"
     try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: path))
