@@ -81,6 +81,9 @@ struct MissionCommand: ParsableCommand {
         let loaded = try MissionLocator.resolve(mission, repoRoot: context.root)
         let result = try MissionAuthor(context: context).finalize(loaded)
         for warning in result.warnings { Console.error("warning: \(warning)") }
+        for (wp, dependencies) in result.dependenciesFromTasks.sorted(by: { $0.key < $1.key }) {
+          print("\(wp): depends on \(dependencies.joined(separator: ", ")) (from tasks.md, now in its frontmatter)")
+        }
         for lane in result.lanes.lanes {
           let deps = lane.dependsOn.isEmpty ? "" : " after \(lane.dependsOn.joined(separator: ", "))"
           print("\(lane.id): \(lane.wpIDs.joined(separator: ", "))\(deps)")

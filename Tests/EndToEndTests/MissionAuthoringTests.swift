@@ -172,6 +172,53 @@ import Testing
     #expect(try TestSupport.git(["status", "--porcelain"], in: repo).isEmpty)
   }
 
+  private func writeTasks(_ repo: String, _ slug: String, _ sections: [(String, String)]) throws {
+    let text = sections.map { "## Work Package \($0.0): Part\n\n### Dependencies\n\n\($0.1)\n" }
+    try TestSupport.write(
+      "# Work Packages\n\n" + text.joined(separator: "\n"), to: "\(repo)/kitty-specs/\(slug)/tasks.md")
+  }
+
+  /// As spec-kitty's finalize-tasks: a WP with no frontmatter dependencies takes its tasks.md section's, written
+  /// into its frontmatter; a frontmatter list wins over its section.
+  @Test func tasksMarkdownDependenciesReachTheFrontmatter() throws {
+    let repo = try Authoring.initialisedRepository()
+    let slug = try Authoring.newMission(repo)
+    try Authoring.writeWorkPackage(repo, slug, "WP01-a.md", owned: "src/a.sh")
+    try Authoring.writeWorkPackage(repo, slug, "WP02-b.md", owned: "src/b.sh")
+    try Authoring.writeWorkPackage(repo, slug, "WP03-c.md", dependencies: "[WP01]", owned: "src/c.sh")
+    try writeTasks(
+      repo, slug,
+      [("WP01", "- None (starting package)."), ("WP02", "- Depends on WP01."), ("WP03", "- Depends on WP02.")])
+    try TestSupport.git(["add", "-A"], in: repo)
+    try TestSupport.git(["commit", "-qm", "tasks"], in: repo)
+    let wp03 = try TestSupport.read("\(repo)/kitty-specs/\(slug)/tasks/WP03-c.md")
+
+    let result = try Authoring.run(["mission", "finalize", slug], in: repo)
+    #expect(result.stdout.contains("WP02: depends on WP01 (from tasks.md, now in its frontmatter)"), "\(result.stdout)")
+    #expect(!result.stdout.contains("WP03: depends on"))
+    let wp02 = try TestSupport.read("\(repo)/kitty-specs/\(slug)/tasks/WP02-b.md")
+    #expect(wp02.contains("title: WP02 title\ndependencies:\n- WP01\nsubtasks: []\n"), "\(wp02)")
+    #expect(try TestSupport.read("\(repo)/kitty-specs/\(slug)/tasks/WP03-c.md") == wp03)
+    let lanes = try GoldenJSON.parse(try TestSupport.read("\(repo)/kitty-specs/\(slug)/lanes.json"))
+    let laneList = try #require(lanes["lanes"] as? [[String: Any]])
+    #expect(laneList.map { $0["depends_on_lanes"] as? [String] ?? [] } == [[], ["lane-a"], ["lane-a"]])
+    #expect(try TestSupport.git(["status", "--porcelain"], in: repo).isEmpty, "the rewritten WP file is committed")
+    let ready = try Authoring.run(["orchestrator-api", "list-ready", "--mission", slug], in: repo)
+    #expect(ready.stdout.contains("\"WP01\"") && !ready.stdout.contains("\"WP02\""), "\(ready.stdout)")
+  }
+
+  @Test func tasksMarkdownMustCoverEveryWorkPackage() throws {
+    let repo = try Authoring.initialisedRepository()
+    let slug = try Authoring.newMission(repo)
+    try Authoring.writeWorkPackage(repo, slug, "WP01-a.md", owned: "src/a.sh")
+    try Authoring.writeWorkPackage(repo, slug, "WP02-b.md", owned: "src/b.sh")
+    try writeTasks(repo, slug, [("WP01", "- None."), ("WP05", "- Depends on WP01.")])
+    try expectRefusal(repo, slug, "no section for WP02; sections for WP05 have no WP file")
+    // A dependency tasks.md declares is checked like one in the frontmatter, before anything is written.
+    try writeTasks(repo, slug, [("WP01", "- None."), ("WP02", "- Depends on WP07.")])
+    try expectRefusal(repo, slug, "WP02 depends on WP07")
+  }
+
   /// Finalize recomputes the fixture mission's lanes.json from its WP files; spec-kitty 3.2.7 wrote the fixture's.
   @Test func lanesJSONMatchesSpecKittysForTheFixtureMission() throws {
     let repo = try TestSupport.cloneFixture("lanes-fresh")

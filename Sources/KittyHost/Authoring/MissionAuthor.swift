@@ -160,13 +160,15 @@ public struct MissionAuthor: Sendable {
     public var warnings: [String]
     public var seeded: [String]
     public var commit: String?
+    /// WPs whose dependencies came from tasks.md (written into their frontmatter).
+    public var dependenciesFromTasks: [String: [String]] = [:]
   }
 
   /// Validates every WP file, computes lanes.json, seeds `genesis -> planned` events for new WPs, commits.
   /// Nothing is written when a check fails.
   public func finalize(_ mission: Mission) throws -> Finalized {
     let branch = try currentUnprotectedBranch(action: "finalize a mission")
-    let packages = try mission.workPackages()
+    var packages = try mission.workPackages()
     guard !packages.isEmpty else {
       throw Failure(message: "\(mission.tasksDirectory) has no WP files (tasks/WP01-<name>.md)")
     }
@@ -178,6 +180,7 @@ public struct MissionAuthor: Sendable {
     if let (id, names) = files.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
       throw Failure(message: "\(id) is declared by \(names.sorted().joined(separator: " and ")); keep one file per WP")
     }
+    let rewrites = try dependenciesFromTasks(mission, &packages)
     _ = try mission.dependencyGraph(packages)
     let ownership = OwnershipCheck.check(packages)
     if !ownership.errors.isEmpty {
@@ -202,6 +205,7 @@ public struct MissionAuthor: Sendable {
     let oldEvents = FileManager.default.contents(atPath: mission.eventsPath)
     let oldStatus = FileManager.default.contents(atPath: mission.statusPath)
     do {
+      for rewrite in rewrites { try AtomicFile.write(rewrite.text, to: rewrite.path) }
       try AtomicFile.write(lanesText, to: mission.lanesPath)
       if !lines.isEmpty { try EventLogWriter.append(lines, to: mission.eventsPath) }
       try AtomicFile.write(try mission.materializedStatus(), to: mission.statusPath)
@@ -210,17 +214,63 @@ public struct MissionAuthor: Sendable {
       paths += packages.map { relative($0.path) }
       let outcome = try StatusCommitter(context: context).commit(
         paths: paths, branch: branch, message: "Add tasks for feature \(mission.slug)")
-      if case .committed(let sha) = outcome {
-        return Finalized(lanes: result, warnings: ownership.warnings, seeded: seeded, commit: sha)
-      }
-      return Finalized(lanes: result, warnings: ownership.warnings, seeded: seeded, commit: nil)
+      var commit: String?
+      if case .committed(let sha) = outcome { commit = sha }
+      return Finalized(
+        lanes: result, warnings: ownership.warnings, seeded: seeded, commit: commit,
+        dependenciesFromTasks: Dictionary(uniqueKeysWithValues: rewrites.map { ($0.wpID, $0.dependencies) }))
     } catch {
       for (path, old) in [
         (mission.lanesPath, oldLanes), (mission.eventsPath, oldEvents), (mission.statusPath, oldStatus),
       ] {
         if let old { try? AtomicFile.write(old, to: path) } else { unlink(path) }
       }
+      for rewrite in rewrites { try? AtomicFile.write(rewrite.original, to: rewrite.path) }
       throw error
     }
+  }
+
+  /// A prompt file whose frontmatter gets the dependencies tasks.md declares.
+  struct DependencyRewrite {
+    var wpID: String
+    var path: String
+    var dependencies: [String]
+    var original: Data
+    var text: String
+  }
+
+  /// spec-kitty's finalize-tasks reads tasks.md too: its WP sections must match the WP files, and a WP without
+  /// frontmatter dependencies takes the ones its section declares (they are written into the frontmatter, where
+  /// every reader looks). Updates `packages`; returns the files to write.
+  func dependenciesFromTasks(_ mission: Mission, _ packages: inout [WorkPackage]) throws -> [DependencyRewrite] {
+    let path = "\(mission.directory)/\(TasksMarkdown.fileName)"
+    guard let data = FileManager.default.contents(atPath: path) else { return [] }
+    guard let text = String(data: data, encoding: .utf8) else { throw Failure(message: "\(path) is not valid UTF-8") }
+    let changes: [String: [String]]
+    do {
+      changes = try TasksMarkdown.resolvedDependencies(packages, tasksText: text)
+    } catch {
+      throw Failure(message: error.description)
+    }
+    var rewrites: [DependencyRewrite] = []
+    for index in packages.indices {
+      guard let dependencies = changes[packages[index].id] else { continue }
+      let wp = packages[index]
+      guard let original = FileManager.default.contents(atPath: wp.path),
+        let updated = String(data: original, encoding: .utf8).flatMap({
+          FrontmatterEdit.settingList("dependencies", to: dependencies, in: $0)
+        }),
+        let reread = try? WorkPackage.parse(text: updated, path: wp.path), reread.dependencies == dependencies
+      else {
+        throw Failure(
+          message:
+            "\(wp.fileName): cannot write the dependencies tasks.md declares (\(dependencies.joined(separator: ", "))) "
+            + "into its frontmatter; add them there by hand")
+      }
+      packages[index] = reread
+      rewrites.append(
+        DependencyRewrite(wpID: wp.id, path: wp.path, dependencies: dependencies, original: original, text: updated))
+    }
+    return rewrites
   }
 }
