@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <spawn.h>
+#include <string.h>
 #include "CKittySystem.h"
 
 int kitty_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *directory) {
@@ -14,4 +15,8 @@ int kitty_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
   (void)from;
   return 0;
 #endif
+}
+
+int kitty_contains(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
+  return memmem(haystack, haystack_length, needle, needle_length) != NULL;
 }

@@ -36,3 +36,14 @@ import Testing
     #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
   }
 }
+
+@Suite struct PythonReprTests {
+  @Test func containersAndStringsPrintAsPythonsStr() throws {
+    #expect(
+      PythonRepr.str(try JSONParser.parse(#"{"a": [1, true, null, 1.5], "b'": "x\"y"}"#))
+        == #"{'a': [1, True, None, 1.5], "b'": 'x"y'}"#)
+    #expect(PythonRepr.str("it's") == "it's")
+    #expect(PythonRepr.repr("it's") == #""it's""#)
+    #expect(PythonRepr.repr("a'b\"c\\\n") == #"'a\'b"c\\\n'"#)
+  }
+}

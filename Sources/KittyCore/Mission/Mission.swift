@@ -174,7 +174,11 @@ extension Mission {
     var number = ""
     if case .int(let n) = missionNumber { number = String(n) }
     if number.isEmpty, let legacy = MissionLocator.leadingNumber(of: snapshot.missionSlug) { number = String(legacy) }
-    return snapshot.fileContents(missionNumber: number, missionType: missionType)
+    guard let retrospective = Retrospective.block(eventLog: eventsPath),
+      case .object(var object) = snapshot.json(missionNumber: number, missionType: missionType)
+    else { return snapshot.fileContents(missionNumber: number, missionType: missionType) }
+    object["retrospective"] = retrospective
+    return JSONWriter.snapshotFile.string(.object(object)) + "\n"
   }
 }
 
