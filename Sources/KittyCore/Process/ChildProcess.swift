@@ -65,7 +65,13 @@ public enum ChildProcess {
       cEnv.forEach { free($0) }
     }
     var pid: pid_t = 0
-    let rc = posix_spawn(&pid, resolved, &actions, &attributes, cArgs, cEnv)
+    var rc = posix_spawn(&pid, resolved, &actions, &attributes, cArgs, cEnv)
+    // A script written a moment ago can still be open for writing in a child that another thread forked before
+    // the writer closed it (ETXTBSY); that passes as soon as the child execs or exits.
+    for retry in 1...20 where rc == ETXTBSY {
+      usleep(useconds_t(5_000 * retry))
+      rc = posix_spawn(&pid, resolved, &actions, &attributes, cArgs, cEnv)
+    }
     guard rc == 0 else { return .failure(SpawnError(message: "\(program): \(String(cString: strerror(rc)))")) }
     return .success(pid)
   }
