@@ -73,6 +73,11 @@ public enum Preflight {
       } else {
         report.notes.append("target branch \(target) (not protected)")
       }
+      if host.name == "native" && mission.topology.hasCoordinationBranch {
+        report.problems.append(
+          "mission \(slug) uses spec-kitty's \(mission.topology.rawValue) topology (status on a coordination branch), "
+            + "which git-kitty's native host reads but does not write: run with --host spec-kitty")
+      }
     }
     return report
   }

@@ -91,6 +91,22 @@ import Testing
     Self.expectIdentical(before, TestSupport.snapshotTree(sandbox.repo))
   }
 
+  @Test func aCoordTopologyMissionIsLeftToSpecKittysHost() throws {
+    let sandbox = try OrchestratorSandbox(SandboxWP.chain(2), name: "coord")
+    let meta = "\(sandbox.repo)/kitty-specs/\(sandbox.slug)/meta.json"
+    let coord = try TestSupport.read(meta).replacingOccurrences(
+      of: #""topology"\s*:\s*"lanes""#, with: #""topology": "coord""#, options: .regularExpression)
+    #expect(coord.contains(#""topology": "coord""#))
+    try TestSupport.write(coord, to: meta)
+    let before = TestSupport.snapshotTree(sandbox.repo)
+    let result = try sandbox.kitty(sandbox.orchestrateArguments(extra: ["--dry-run"]))
+    #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+    #expect(
+      result.stdout.contains("PROBLEM  mission \(sandbox.slug) uses spec-kitty's coord topology"), "\(result.stdout)")
+    #expect(result.stdout.contains("run with --host spec-kitty"))
+    Self.expectIdentical(before, TestSupport.snapshotTree(sandbox.repo))
+  }
+
   static func expectIdentical(_ before: [String: Data], _ after: [String: Data]) {
     let added = Set(after.keys).subtracting(before.keys).sorted()
     let removed = Set(before.keys).subtracting(after.keys).sorted()
