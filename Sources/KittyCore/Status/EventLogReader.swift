@@ -9,7 +9,8 @@ public enum EventLogReader {
 
   /// Parses a log held in memory (tests, merge driver).
   public static func read(text: String) throws(EventLogError) -> EventStream {
-    var stream = EventStream()
+    var transitions: [TransitionEvent] = []
+    var annotations: [AnnotationEvent] = []
     var interner = Interner()
     var copy = text
     var failure: EventLogError?
@@ -17,8 +18,8 @@ public enum EventLogReader {
       do throws(EventLogError) {
         try forEachLine(in: buffer, firstLine: 1) { (bytes, start, end, lineNumber) throws(EventLogError) in
           switch try parseRow(bytes: bytes, start: start, end: end, line: lineNumber, interner: &interner) {
-          case .transition(let event)?: stream.transitions.append(event)
-          case .annotation(let annotation)?: stream.annotations.append(annotation)
+          case .transition(let event)?: transitions.append(event)
+          case .annotation(let annotation)?: annotations.append(annotation)
           case nil: break
           }
         }
@@ -27,7 +28,7 @@ public enum EventLogReader {
       }
     }
     if let failure { throw failure }
-    return stream
+    return EventStream(transitions: transitions, annotations: annotations)
   }
 
   enum Row {
