@@ -161,9 +161,10 @@ public enum EventLogReader {
     }
 
     func interned(_ raw: Raw, _ cache: inout (bytes: [UInt8], value: String)?) -> String? {
-      guard raw.kind == .string, raw.plain else { return string(raw) }
+      // Up to 15 UTF-8 bytes, a String is held inline: nothing to share, and the cache would cost an array.
+      guard raw.kind == .string, raw.plain, raw.range.count - 2 > 15 else { return string(raw) }
       let slice = UnsafeBufferPointer(rebasing: bytes[raw.range])
-      if let cached = cache, cached.bytes.elementsEqual(slice) { return cached.value }
+      if cache?.bytes.elementsEqual(slice) == true { return cache!.value }
       let value = string(raw)!
       cache = (Array(slice), value)
       return value

@@ -19,11 +19,17 @@ public struct TransitionEvent: Sendable, Equatable {
 
   /// A reviewer sending work back: `in_review -> in_progress`, or the legacy `for_review -> in_progress`
   /// with a review reference. Rollbacks win over forward moves with the same timestamp.
-  /// Inlined so that reading it through a pointer does not copy the event.
-  @inline(__always) public var isRollback: Bool {
-    guard toLane == .inProgress else { return false }
-    if fromLane == .inReview { return true }
-    return fromLane == .forReview && reviewRef != nil
+  public var isRollback: Bool {
+    Self.isRollback(from: fromLane, to: toLane, hasReviewRef: reviewRef != nil)
+  }
+
+  /// `isRollback` from the fields it reads (the reducer passes them through a pointer: calling the property on
+  /// `pointee` would copy the whole event first).
+  @inline(__always)
+  static func isRollback(from: Lane, to: Lane, hasReviewRef: Bool) -> Bool {
+    guard to == .inProgress else { return false }
+    if from == .inReview { return true }
+    return from == .forReview && hasReviewRef
   }
 }
 

@@ -118,10 +118,16 @@ public enum StatusReducer {
   /// `current` is inout only so that it is not copied (it is not changed).
   static func shouldApply(_ event: UnsafePointer<TransitionEvent>, over current: inout WPState) -> Bool {
     guard current.lastTransitionKey == event.pointee.at else { return true }
-    let rollback = event.pointee.isRollback
+    let rollback = isRollback(event)
     if rollback && !current.setByRollback { return true }
     if current.lastEventKey != nil && current.setByRollback && !rollback { return false }
     return true
+  }
+
+  @inline(__always)
+  static func isRollback(_ event: UnsafePointer<TransitionEvent>) -> Bool {
+    TransitionEvent.isRollback(
+      from: event.pointee.fromLane, to: event.pointee.toLane, hasReviewRef: event.pointee.reviewRef != nil)
   }
 
   /// `_wp_state_from_event`: the new lane and identity; runtime slots carry forward; the claim sidecar,
@@ -133,7 +139,7 @@ public enum StatusReducer {
     current.lastTransitionKey = event.pointee.at
     current.lastEventKey = event.pointee.eventID
     if event.pointee.force { current.forceCount += 1 }
-    current.setByRollback = event.pointee.isRollback
+    current.setByRollback = isRollback(event)
     if event.pointee.fromLane == .planned, event.pointee.toLane == .claimed, let sidecar = event.pointee.claimSidecar {
       if let pid = sidecar["shell_pid"], pid != .null { current.runtime["shell_pid"] = pid }
       if let created = sidecar["shell_pid_created_at"], created != .null {
