@@ -28,6 +28,15 @@ import Testing
     #expect(fast == full)
   }
 
+  /// ASCII lines take a byte-by-byte path; it must strip exactly what the character path strips.
+  @Test(arguments: [
+    "key: value # comment", "url: http://x/y#z", "a: 'x # y' # z", "b: \"x \\\" # y\" # z", "[a, 'b # c'] # d",
+    "c: 'unbalanced", "d: \"unbalanced", "e: x#y", "f: ,'q # r'", "g:  trailing   ", "#", "h: \\ # i",
+  ])
+  func asciiCommentStrippingAgreesWithTheCharacterPath(line: String) {
+    #expect(SimpleYAML.stripASCIIComment(Substring(line)) == SimpleYAML.stripCommentByCharacter(Substring(line)))
+  }
+
   @Test func fastReaderHandlesSpecKittyFrontmatter() throws {
     let repo = try TestSupport.cloneFixture("lanes-merged")
     let tasks = try FileManager.default.subpathsOfDirectory(atPath: "\(repo)/kitty-specs").filter {

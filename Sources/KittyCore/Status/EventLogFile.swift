@@ -36,20 +36,20 @@ extension EventLogReader {
       if let error = outcome.error { throw error.shifted(by: linesBefore) }
       linesBefore += outcome.lines
     }
-    if bounds.count == 2 { return results.take(0).stream }
-    // Join part by part, releasing each part as it is copied, so the peak stays near one copy.
-    var stream = EventStream()
-    stream.transitions.reserveCapacity(results.transitionCount)
+    // The parts stay apart (see `EventStream.transitionParts`).
+    var transitions: [[TransitionEvent]] = []
+    var notes: [AnnotationEvent] = []
     for part in 0..<(bounds.count - 1) {
       let outcome = results.take(part)
-      stream.transitions.append(contentsOf: outcome.stream.transitions)
-      stream.annotations.append(contentsOf: outcome.stream.annotations)
+      transitions.append(outcome.transitions)
+      notes.append(contentsOf: outcome.annotations)
     }
-    return stream
+    return EventStream(transitionParts: transitions, annotations: notes)
   }
 
   struct PartOutcome: Sendable {
-    var stream = EventStream()
+    var transitions: [TransitionEvent] = []
+    var annotations: [AnnotationEvent] = []
     var lines = 0
     var error: EventLogError?
   }
@@ -77,14 +77,14 @@ extension EventLogReader {
   /// Parses one line-aligned part of the file; line numbers are relative to the part.
   static func readPart(fd: Int32, range: Range<Int>, path: String, keepAnnotations: Bool) -> PartOutcome {
     var outcome = PartOutcome()
-    outcome.stream.transitions.reserveCapacity(range.count / 600)
+    outcome.transitions.reserveCapacity(range.count / 600)
     var interner = Interner()
     do throws(EventLogError) {
       outcome.lines = try forEachLine(fd: fd, range: range, path: path) {
         (bytes, start, end, lineNumber) throws(EventLogError) in
         switch try parseRow(bytes: bytes, start: start, end: end, line: lineNumber, interner: &interner) {
-        case .transition(let event)?: outcome.stream.transitions.append(event)
-        case .annotation(let annotation)?: if keepAnnotations { outcome.stream.annotations.append(annotation) }
+        case .transition(let event)?: outcome.transitions.append(event)
+        case .annotation(let annotation)?: if keepAnnotations { outcome.annotations.append(annotation) }
         case nil: break
         }
       }
@@ -179,11 +179,6 @@ private final class PartResults: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     return (outcomes[index].error, outcomes[index].lines)
-  }
-  var transitionCount: Int {
-    lock.lock()
-    defer { lock.unlock() }
-    return outcomes.reduce(0) { $0 + $1.stream.transitions.count }
   }
   /// Hands the part over and forgets it.
   func take(_ index: Int) -> EventLogReader.PartOutcome {

@@ -9,7 +9,8 @@ public enum EventLogReader {
 
   /// Parses a log held in memory (tests, merge driver).
   public static func read(text: String) throws(EventLogError) -> EventStream {
-    var stream = EventStream()
+    var transitions: [TransitionEvent] = []
+    var annotations: [AnnotationEvent] = []
     var interner = Interner()
     var copy = text
     var failure: EventLogError?
@@ -17,8 +18,8 @@ public enum EventLogReader {
       do throws(EventLogError) {
         try forEachLine(in: buffer, firstLine: 1) { (bytes, start, end, lineNumber) throws(EventLogError) in
           switch try parseRow(bytes: bytes, start: start, end: end, line: lineNumber, interner: &interner) {
-          case .transition(let event)?: stream.transitions.append(event)
-          case .annotation(let annotation)?: stream.annotations.append(annotation)
+          case .transition(let event)?: transitions.append(event)
+          case .annotation(let annotation)?: annotations.append(annotation)
           case nil: break
           }
         }
@@ -27,7 +28,7 @@ public enum EventLogReader {
       }
     }
     if let failure { throw failure }
-    return stream
+    return EventStream(transitions: transitions, annotations: annotations)
   }
 
   enum Row {
@@ -160,9 +161,10 @@ public enum EventLogReader {
     }
 
     func interned(_ raw: Raw, _ cache: inout (bytes: [UInt8], value: String)?) -> String? {
-      guard raw.kind == .string, raw.plain else { return string(raw) }
+      // Up to 15 UTF-8 bytes, a String is held inline: nothing to share, and the cache would cost an array.
+      guard raw.kind == .string, raw.plain, raw.range.count - 2 > 15 else { return string(raw) }
       let slice = UnsafeBufferPointer(rebasing: bytes[raw.range])
-      if let cached = cache, cached.bytes.elementsEqual(slice) { return cached.value }
+      if cache?.bytes.elementsEqual(slice) == true { return cache!.value }
       let value = string(raw)!
       cache = (Array(slice), value)
       return value

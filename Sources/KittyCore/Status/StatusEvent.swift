@@ -20,9 +20,16 @@ public struct TransitionEvent: Sendable, Equatable {
   /// A reviewer sending work back: `in_review -> in_progress`, or the legacy `for_review -> in_progress`
   /// with a review reference. Rollbacks win over forward moves with the same timestamp.
   public var isRollback: Bool {
-    guard toLane == .inProgress else { return false }
-    if fromLane == .inReview { return true }
-    return fromLane == .forReview && reviewRef != nil
+    Self.isRollback(from: fromLane, to: toLane, hasReviewRef: reviewRef != nil)
+  }
+
+  /// `isRollback` from the fields it reads (the reducer passes them through a pointer: calling the property on
+  /// `pointee` would copy the whole event first).
+  @inline(__always)
+  static func isRollback(from: Lane, to: Lane, hasReviewRef: Bool) -> Bool {
+    guard to == .inProgress else { return false }
+    if from == .inReview { return true }
+    return from == .forReview && hasReviewRef
   }
 }
 
@@ -37,10 +44,29 @@ public struct AnnotationEvent: Sendable, Equatable {
 
 /// Everything in an event log that moves or annotates WP state (mission lifecycle rows are skipped).
 public struct EventStream: Sendable, Equatable {
-  public var transitions: [TransitionEvent] = []
+  /// The transitions in file order, as the reader's threads produced them, one array per part of the file.
+  /// They stay apart because joining them would copy (retain and release) every event; the reducer walks them.
+  public internal(set) var transitionParts: [[TransitionEvent]]
   public var annotations: [AnnotationEvent] = []
+
   public init(transitions: [TransitionEvent] = [], annotations: [AnnotationEvent] = []) {
-    self.transitions = transitions
+    self.transitionParts = [transitions]
     self.annotations = annotations
+  }
+
+  init(transitionParts: [[TransitionEvent]], annotations: [AnnotationEvent]) {
+    self.transitionParts = transitionParts
+    self.annotations = annotations
+  }
+
+  /// The transitions in file order (joined: a copy when the log was read in parts).
+  public var transitions: [TransitionEvent] {
+    get { transitionParts.count == 1 ? transitionParts[0] : Array(transitionParts.joined()) }
+    set { transitionParts = [newValue] }
+  }
+
+  /// Streams are equal when they hold the same events, however the reader split them.
+  public static func == (a: EventStream, b: EventStream) -> Bool {
+    a.annotations == b.annotations && a.transitionParts.joined().elementsEqual(b.transitionParts.joined())
   }
 }

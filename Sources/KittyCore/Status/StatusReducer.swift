@@ -10,40 +10,16 @@ public enum StatusReducer {
   static let claimReleaseSlots = ["agent", "shell_pid", "shell_pid_created_at"]
   static let syntheticReasonPrefixes = ["Force move to ", "move-task: "]
 
-  public static func reduce(_ stream: EventStream) -> StatusSnapshot {
-    let events = stream.transitions
-    var seen = Set<LogKey>()
-    seen.reserveCapacity(events.count)
-    // Sort positions, not the events themselves: the events stay where the reader put them.
-    var order: [Int] = []
-    order.reserveCapacity(events.count)
-    for index in events.indices where seen.insert(events[index].eventID).inserted {
-      order.append(index)
-    }
-    // Logs are appended in time order, so the sort is usually a no-op: check before sorting.
-    let sorted = zip(order, order.dropFirst()).allSatisfy { !precedes(events[$1], events[$0]) }
-    if !sorted { order.sort { precedes(events[$0], events[$1]) } }
+  /// Where one transition sits in `EventStream.transitionParts`.
+  struct EventRef {
+    var part: Int
+    var index: Int
+  }
 
-    // WPs get a dense index on first sight, so each event costs one hash lookup and an in-place update.
-    var indexOf: [String: Int] = [:]
-    var ids: [String] = []
-    var folded: [WPState?] = []
-    events.withUnsafeBufferPointer { buffer in
-      for index in order {
-        // Work through the pointer: copying each event would retain and release all of its fields.
-        let event = buffer.baseAddress! + index
-        let slot: Int
-        if let known = indexOf[event.pointee.wpID] {
-          slot = known
-        } else {
-          slot = folded.count
-          indexOf[event.pointee.wpID] = slot
-          ids.append(event.pointee.wpID)
-          folded.append(nil)
-        }
-        if shouldApply(event, over: folded[slot]) { apply(event, to: &folded[slot]) }
-      }
-    }
+  public static func reduce(_ stream: EventStream) -> StatusSnapshot {
+    let parts = stream.transitionParts
+    let order = foldOrder(parts)
+    let (ids, folded) = foldTransitions(parts, in: order)
     var states: [String: WPState] = [:]
     states.reserveCapacity(ids.count)
     for (slot, id) in ids.enumerated() { states[id] = folded[slot] }
@@ -67,8 +43,8 @@ public enum StatusReducer {
       if let lane = state.laneValue, lane.isDisplay { summary[lane, default: 0] += 1 }
     }
 
-    let last = order.last.map { events[$0] }
-    let first = order.first.map { events[$0] }
+    let last = order.last.map { parts[$0.part][$0.index] }
+    let first = order.first.map { parts[$0.part][$0.index] }
     return StatusSnapshot(
       missionSlug: first.map { MissionPaths.isSafeSegment($0.missionSlug) ? $0.missionSlug : "" } ?? "",
       materializedAt: last?.at.string ?? "",
@@ -79,52 +55,107 @@ public enum StatusReducer {
     )
   }
 
-  /// Python compares the `(at, event_id)` tuples as plain strings (code point order).
-  @inline(__always)
-  static func precedes(_ a: TransitionEvent, _ b: TransitionEvent) -> Bool {
-    if a.at != b.at { return a.at < b.at }
-    return a.eventID < b.eventID
+  /// The events to fold, in fold order: the first of each `event_id`, sorted by `(at, event_id)`.
+  static func foldOrder(_ parts: [[TransitionEvent]]) -> [EventRef] {
+    let count = parts.reduce(0) { $0 + $1.count }
+    var seen = Set<LogKey>()
+    seen.reserveCapacity(count)
+    // Sort references, not the events themselves: the events stay where the reader put them.
+    var order: [EventRef] = []
+    order.reserveCapacity(count)
+    for (part, events) in parts.enumerated() {
+      for index in events.indices where seen.insert(events[index].eventID).inserted {
+        order.append(EventRef(part: part, index: index))
+      }
+    }
+    // Python compares the `(at, event_id)` tuples as plain strings (code point order, as `LogKey` does).
+    // The keys are read in place: passing whole events would copy them.
+    func precedes(_ a: EventRef, _ b: EventRef) -> Bool {
+      let (atA, atB) = (parts[a.part][a.index].at, parts[b.part][b.index].at)
+      if atA != atB { return atA < atB }
+      return parts[a.part][a.index].eventID < parts[b.part][b.index].eventID
+    }
+    // Logs are appended in time order, so the sort is usually a no-op: check before sorting.
+    let sorted = zip(order, order.dropFirst()).allSatisfy { !precedes($1, $0) }
+    if !sorted { order.sort(by: precedes) }
+    return order
   }
 
-  static func shouldApply(_ event: UnsafePointer<TransitionEvent>, over current: WPState?) -> Bool {
-    guard let current, current.lastTransitionKey == event.pointee.at else { return true }
-    let rollback = event.pointee.isRollback
+  /// Folds the transitions in `order` into one state per WP; returns the WP ids in order of first sight and
+  /// their states.
+  static func foldTransitions(_ parts: [[TransitionEvent]], in order: [EventRef]) -> (ids: [String], [WPState]) {
+    // WPs get a dense index on first sight, so each event costs one hash lookup and an in-place update.
+    var indexOf: [String: Int] = [:]
+    var ids: [String] = []
+    var folded: [WPState] = []
+    // Runs of events from the same part (the whole log when it was in time order) share one buffer access.
+    var runStart = 0
+    while runStart < order.count {
+      let part = order[runStart].part
+      var runEnd = runStart + 1
+      while runEnd < order.count, order[runEnd].part == part { runEnd += 1 }
+      parts[part].withUnsafeBufferPointer { buffer in
+        for ref in order[runStart..<runEnd] {
+          // Work through the pointer: copying each event would retain and release all of its fields.
+          let event = buffer.baseAddress! + ref.index
+          let slot: Int
+          if let known = indexOf[event.pointee.wpID] {
+            slot = known
+          } else {
+            slot = folded.count
+            indexOf[event.pointee.wpID] = slot
+            ids.append(event.pointee.wpID)
+            folded.append(.blank)
+          }
+          if shouldApply(event, over: &folded[slot]) { apply(event, to: &folded[slot]) }
+        }
+      }
+      runStart = runEnd
+    }
+    return (ids, folded)
+  }
+
+  /// `current` is inout only so that it is not copied (it is not changed).
+  static func shouldApply(_ event: UnsafePointer<TransitionEvent>, over current: inout WPState) -> Bool {
+    guard current.lastTransitionKey == event.pointee.at else { return true }
+    let rollback = isRollback(event)
     if rollback && !current.setByRollback { return true }
     if current.lastEventKey != nil && current.setByRollback && !rollback { return false }
     return true
   }
 
+  @inline(__always)
+  static func isRollback(_ event: UnsafePointer<TransitionEvent>) -> Bool {
+    TransitionEvent.isRollback(
+      from: event.pointee.fromLane, to: event.pointee.toLane, hasReviewRef: event.pointee.reviewRef != nil)
+  }
+
   /// `_wp_state_from_event`: the new lane and identity; runtime slots carry forward; the claim sidecar,
   /// the review result and the cancellation provenance are projected.
-  static func apply(_ event: UnsafePointer<TransitionEvent>, to current: inout WPState?) {
-    if current == nil {
-      current = WPState(
-        lane: "", actor: "", lastTransitionKey: nil, lastEventKey: nil, forceCount: 0, runtime: JSONObject(),
-        reviewResultSlot: nil, cancellation: nil, setByRollback: false)
-    }
+  static func apply(_ event: UnsafePointer<TransitionEvent>, to current: inout WPState) {
     // Mutate in place (no copy of the state per event).
-    current!.lane = event.pointee.toLane.rawValue
-    current!.actor = event.pointee.actor
-    current!.lastTransitionKey = event.pointee.at
-    current!.lastEventKey = event.pointee.eventID
-    if event.pointee.force { current!.forceCount += 1 }
-    current!.setByRollback = event.pointee.isRollback
+    current.lane = event.pointee.toLane.rawValue
+    current.actor = event.pointee.actor
+    current.lastTransitionKey = event.pointee.at
+    current.lastEventKey = event.pointee.eventID
+    if event.pointee.force { current.forceCount += 1 }
+    current.setByRollback = isRollback(event)
     if event.pointee.fromLane == .planned, event.pointee.toLane == .claimed, let sidecar = event.pointee.claimSidecar {
-      if let pid = sidecar["shell_pid"], pid != .null { current!.runtime["shell_pid"] = pid }
+      if let pid = sidecar["shell_pid"], pid != .null { current.runtime["shell_pid"] = pid }
       if let created = sidecar["shell_pid_created_at"], created != .null {
-        current!.runtime["shell_pid_created_at"] = created
+        current.runtime["shell_pid_created_at"] = created
       }
-      if let agent = sidecar["agent"], agent.isTruthy { current!.runtime["agent"] = agent }
+      if let agent = sidecar["agent"], agent.isTruthy { current.runtime["agent"] = agent }
     }
     if let result = event.pointee.reviewResult {
-      current!.reviewResultSlot = .object(result)
+      current.reviewResultSlot = .object(result)
     } else if event.pointee.fromLane == .inReview {
-      current!.reviewResultSlot = .null
+      current.reviewResultSlot = .null
     }
     if event.pointee.toLane == .canceled {
-      current!.cancellation = (.optional(event.pointee.reason), cancellationSource(event.pointee))
-    } else if current!.cancellation != nil {
-      current!.cancellation = nil
+      current.cancellation = (.optional(event.pointee.reason), cancellationSource(event.pointee))
+    } else if current.cancellation != nil {
+      current.cancellation = nil
     }
   }
 

@@ -14,6 +14,11 @@ public struct WPState: Sendable, Equatable {
   /// Whether the transition that set this state was a reviewer rollback (for same-`at` precedence).
   var setByRollback: Bool
 
+  /// The state before a WP's first transition (which always applies: no `at` to tie with).
+  static let blank = WPState(
+    lane: "", actor: "", lastTransitionKey: nil, lastEventKey: nil, forceCount: 0, runtime: JSONObject(),
+    reviewResultSlot: nil, cancellation: nil, setByRollback: false)
+
   public var laneValue: Lane? { Lane(logValue: lane) }
   public var lastTransitionAt: String? { lastTransitionKey?.string }
   public var lastEventID: String? { lastEventKey?.string }

@@ -34,6 +34,12 @@ enum SimpleYAML {
 
   /// Removes a trailing ` # comment` outside quotes; nil when quoting is unbalanced.
   static func stripComment(_ text: Substring) -> Substring? {
+    // Frontmatter lines are nearly always ASCII, where bytes are characters and grapheme breaking is wasted work.
+    text.utf8.allSatisfy({ $0 < 0x80 }) ? stripASCIIComment(text) : stripCommentByCharacter(text)
+  }
+
+  /// `stripComment` for any text, character by character.
+  static func stripCommentByCharacter(_ text: Substring) -> Substring? {
     var inSingle = false
     var inDouble = false
     var previous: Character = " "
@@ -49,6 +55,40 @@ enum SimpleYAML {
       } else if c == "'" && (previous == " " || previous == "[" || previous == "," || index == text.startIndex) {
         inSingle = true
       } else if c == "\"" && (previous == " " || previous == "[" || previous == "," || index == text.startIndex) {
+        inDouble = true
+      }
+      previous = c
+    }
+    return trimTrailing(text)
+  }
+
+  /// `stripComment` for ASCII text, byte by byte.
+  static func stripASCIIComment(_ text: Substring) -> Substring? {
+    let bytes = text.utf8
+    var inSingle = false
+    var inDouble = false
+    var previous = UInt8(ascii: " ")
+    var escaped = false
+    for index in bytes.indices {
+      let c = bytes[index]
+      let opensQuote =
+        previous == UInt8(ascii: " ") || previous == UInt8(ascii: "[") || previous == UInt8(ascii: ",")
+        || index == bytes.startIndex
+      if inDouble {
+        if escaped {
+          escaped = false
+        } else if c == UInt8(ascii: "\\") {
+          escaped = true
+        } else if c == UInt8(ascii: "\"") {
+          inDouble = false
+        }
+      } else if inSingle {
+        if c == UInt8(ascii: "'") { inSingle = false }
+      } else if c == UInt8(ascii: "#") && previous == UInt8(ascii: " ") {
+        return trimTrailing(text[..<index])
+      } else if c == UInt8(ascii: "'") && opensQuote {
+        inSingle = true
+      } else if c == UInt8(ascii: "\"") && opensQuote {
         inDouble = true
       }
       previous = c
