@@ -143,7 +143,7 @@ public enum ChildProcess {
     let errFD = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     var inFD: Int32 = -1
     if let input {
-      FileManager.default.createFile(atPath: inPath, contents: Data(input.utf8))
+      _ = FileManager.default.createFile(atPath: inPath, contents: Data(input.utf8))
       inFD = open(inPath, O_RDONLY | O_CLOEXEC)
     }
     defer {
