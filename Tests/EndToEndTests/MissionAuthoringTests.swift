@@ -207,6 +207,26 @@ import Testing
     #expect(ready.stdout.contains("\"WP01\"") && !ready.stdout.contains("\"WP02\""), "\(ready.stdout)")
   }
 
+  /// The fixture mission with WP02's frontmatter dependencies emptied and its tasks.md section pointing at WP03:
+  /// spec-kitty 3.2.7's finalize-tasks rewrote the file to exactly the original with `- WP03` for `- WP01`.
+  @Test func aFixtureWPTakesItsTasksSectionAsSpecKittyDoes() throws {
+    let repo = try TestSupport.cloneFixture("lanes-fresh")
+    try TestSupport.git(["remote", "remove", "origin"], in: repo)
+    let mission = "\(repo)/kitty-specs/demo-feature-01M806VT"
+    let wp02 = "\(mission)/tasks/WP02-left.md"
+    let original = try TestSupport.read(wp02)
+    try TestSupport.write(
+      original.replacingOccurrences(of: "dependencies:\n- WP01\n", with: "dependencies: []\n"), to: wp02)
+    let tasks = try TestSupport.read("\(mission)/tasks.md")
+    try TestSupport.write(
+      tasks.replacingOccurrences(of: "- Depends on WP01.", with: "- Depends on WP03."), to: "\(mission)/tasks.md")
+    try FileManager.default.removeItem(atPath: "\(mission)/lanes.json")
+    let result = try Authoring.run(["mission", "finalize", "demo-feature-01M806VT"], in: repo)
+    #expect(result.stdout.contains("WP02: depends on WP03 (from tasks.md"), "\(result.stdout)")
+    #expect(try TestSupport.read(wp02) == original.replacingOccurrences(of: "- WP01\n", with: "- WP03\n"))
+    #expect(result.stdout.contains("lane-d: WP04 after lane-b, lane-c"), "\(result.stdout)")
+  }
+
   @Test func tasksMarkdownMustCoverEveryWorkPackage() throws {
     let repo = try Authoring.initialisedRepository()
     let slug = try Authoring.newMission(repo)
