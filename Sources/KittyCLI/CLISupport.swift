@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KittyCore
+import KittyWorkspaces
 
 /// Flags shared by the human-facing commands.
 struct OutputOptions: ParsableArguments {
@@ -16,6 +17,12 @@ enum Console {
 
   static func error(_ message: String) {
     FileHandle.standardError.write(Data(("git kitty: " + message + "\n").utf8))
+  }
+
+  /// What `.worktreeinclude` copied into a new worktree, and what it could not, on stderr.
+  static func reportIncluded(_ outcome: WorktreeInclude.Outcome) {
+    if !outcome.copied.isEmpty { error("copied from .worktreeinclude: \(outcome.copied.joined(separator: ", "))") }
+    for problem in outcome.problems { error(".worktreeinclude: \(problem)") }
   }
 
   /// Runs `body`; an error becomes a one-line message on stderr and exit status 1.

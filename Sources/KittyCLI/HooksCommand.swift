@@ -115,7 +115,9 @@ struct StartCommand: ParsableCommand {
   var mission: String?
   func run() throws {
     try Console.run {
-      print(try DeveloperFlow(directory: Console.currentDirectory).start(wp: wp, mission: mission))
+      let started = try DeveloperFlow(directory: Console.currentDirectory).start(wp: wp, mission: mission)
+      Console.reportIncluded(started.included)
+      print(started.workspace)
     }
   }
 }

@@ -26,6 +26,7 @@ struct WorktreeCommand: ParsableCommand {
         if !result.merged.isEmpty {
           Console.error("merged \(result.merged.joined(separator: ", ")) into \(result.branch)")
         }
+        Console.reportIncluded(WorktreeInclude.apply(root: context.root, worktree: result.path))
         print(result.path)
       }
     }

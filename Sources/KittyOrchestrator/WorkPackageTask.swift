@@ -45,6 +45,9 @@ struct WorkPackageTask {
         $0.lastError = nil
       }
       emit("claimed; worktree \(claim.data["workspace_path"]?.stringValue ?? "?")")
+      let included = WorktreeInclude.apply(root: options.root, worktree: context.workspace)
+      if !included.copied.isEmpty { emit("copied from .worktreeinclude: \(included.copied.joined(separator: ", "))") }
+      for problem in included.problems { emit(".worktreeinclude: \(problem)") }
       switch implement(context, role: .implementation, feedback: nil, cycle: 0, resumed: resumed) {
       case .success: break
       case .failure(let outcome): return outcome

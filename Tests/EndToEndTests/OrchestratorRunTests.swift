@@ -57,6 +57,26 @@ import Testing
     }
   }
 
+  /// The implementer finds the main checkout's ignored `.env` in its new worktree, because `.worktreeinclude`
+  /// names it.
+  @Test func aNewLaneWorktreeGetsWhatWorktreeIncludeNames() throws {
+    let sandbox = try OrchestratorSandbox(
+      [SandboxWP("WP01", file: "src/core.sh", implement: "mkdir -p src && cp .env src/core.sh")], name: "include")
+    let gitignore = (try? TestSupport.read("\(sandbox.repo)/.gitignore")) ?? ""
+    try TestSupport.write(gitignore + ".env\n", to: "\(sandbox.repo)/.gitignore")
+    try TestSupport.write("# copied into new worktrees\n.env\n", to: "\(sandbox.repo)/.worktreeinclude")
+    try TestSupport.git(["add", ".gitignore", ".worktreeinclude"], in: sandbox.repo)
+    try TestSupport.git(["commit", "-q", "-m", "ignore .env, include it in worktrees"], in: sandbox.repo)
+    try TestSupport.write("TOKEN=sandbox\n", to: "\(sandbox.repo)/.env")
+
+    let result = try sandbox.orchestrate(merge: true)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("copied from .worktreeinclude: .env"), "\(result.stderr)")
+    #expect(try TestSupport.git(["show", "develop:src/core.sh"], in: sandbox.repo) == "TOKEN=sandbox\n")
+    #expect(
+      try TestSupport.git(["ls-tree", "-r", "--name-only", "develop"], in: sandbox.repo).contains(".env\n") == false)
+  }
+
   @Test func aRejectionIsReworkedAndApprovedOnTheSecondCycle() throws {
     let sandbox = try OrchestratorSandbox([
       SandboxWP(

@@ -49,6 +49,22 @@ import Testing
     #expect(branches.contains("kitty/review/\(WriteFixture.slug)/WP01/"))
   }
 
+  @Test func startCopiesWhatWorktreeIncludeNamesAndPrintsOnlyThePath() throws {
+    let repo = try WriteFixture.clone()
+    let gitignore = (try? TestSupport.read("\(repo)/.gitignore")) ?? ""
+    try TestSupport.write(gitignore + ".env\n", to: "\(repo)/.gitignore")
+    try TestSupport.write(".env\n", to: "\(repo)/.worktreeinclude")
+    try TestSupport.git(["add", ".gitignore", ".worktreeinclude"], in: repo)
+    try TestSupport.git(["commit", "-q", "-m", "worktree include"], in: repo)
+    try TestSupport.write("TOKEN=dev\n", to: "\(repo)/.env")
+    let start = try kitty(["start", "WP01"], in: repo)
+    #expect(start.status == 0, "\(start.stderr)")
+    let worktree = WriteFixture.laneWorktree(repo, "lane-a")
+    #expect(start.stdout == worktree + "\n")
+    #expect(start.stderr.contains("copied from .worktreeinclude: .env"), "\(start.stderr)")
+    #expect(try TestSupport.read("\(worktree)/.env") == "TOKEN=dev\n")
+  }
+
   @Test func submitOutsideALaneWorktreeExplainsItself() throws {
     let repo = try WriteFixture.clone()
     let before = try RepositoryState.capture(repo)
