@@ -4,6 +4,8 @@ import KittyCore
 /// What an agent is asked to do.
 public enum AgentRole: String, Sendable, Codable {
   case implementation, review, rework
+  /// `[worktree] setup` of orchestrator.toml, run by the script runner before a worktree's first agent.
+  case setup
 
   /// The role a command line is built for (rework runs the implementation command).
   var commandRole: AgentRole { self == .review ? .review : .implementation }

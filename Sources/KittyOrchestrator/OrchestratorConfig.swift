@@ -16,6 +16,10 @@ public struct OrchestratorConfig: Sendable, Equatable {
   public var maxReviewCycles = 3
   /// Per-agent settings from `[agents.<id>]` tables.
   public var agentSettings: [String: AgentSettings] = [:]
+  /// `[worktree] setup`: a shell command run once in each lane worktree before its first agent (dependencies,
+  /// generated files), with `setup_timeout_seconds`.
+  public var worktreeSetup: String?
+  public var worktreeSetupTimeout: Double = 1800
 
   public struct AgentSettings: Sendable, Equatable {
     public var command: String?
@@ -103,6 +107,20 @@ public struct OrchestratorConfig: Sendable, Equatable {
         if let t = table["timeout_seconds"]?.intValue { settings.timeoutSeconds = Double(t) }
         for (name, v) in table["env"]?.objectValue ?? [:] { settings.env[name] = EventLogReader.pythonString(v) }
         config.agentSettings[key] = settings
+      }
+    }
+    if let worktree = value["worktree"] {
+      guard case .object(let table) = worktree else {
+        throw Invalid(message: "\(fileName): [worktree] must be a table")
+      }
+      if let v = table["setup"] {
+        guard let command = v.stringValue, !command.trimmingWhitespace.isEmpty else {
+          throw Invalid(message: "\(fileName): worktree.setup must be a shell command (a non-empty string)")
+        }
+        config.worktreeSetup = command
+      }
+      if let n = try int(table["setup_timeout_seconds"], "worktree.setup_timeout_seconds") {
+        config.worktreeSetupTimeout = Double(n)
       }
     }
     return config

@@ -48,6 +48,7 @@ struct WorkPackageTask {
       let included = WorktreeInclude.apply(root: options.root, worktree: context.workspace)
       if !included.copied.isEmpty { emit("copied from .worktreeinclude: \(included.copied.joined(separator: ", "))") }
       for problem in included.problems { emit(".worktreeinclude: \(problem)") }
+      if let failed = setUpWorktree(context) { return failed }
       switch implement(context, role: .implementation, feedback: nil, cycle: 0, resumed: resumed) {
       case .success: break
       case .failure(let outcome): return outcome
@@ -262,6 +263,46 @@ struct WorkPackageTask {
     return nil
   }
 
+  // MARK: worktree setup
+
+  /// `[worktree] setup` of orchestrator.toml, once per worktree and command: a note in the worktree's git
+  /// directory records the command that succeeded there. A failure sets the WP aside (it keeps its claim; resume
+  /// runs the setup again).
+  func setUpWorktree(_ c: Context) -> Outcome? {
+    guard let command = options.config.worktreeSetup else { return nil }
+    let note = (try? Repository.open(at: c.workspace)).map { "\($0.gitDirectory)/kitty-setup-done" }
+    if let note, (try? String(contentsOfFile: note, encoding: .utf8)) == command + "\n" { return nil }
+    let logDir = "\(options.root)/.kittify/logs/\(slug)/\(wp)"
+    let log = "\(logDir)/setup.log"
+    emit("worktree setup: \(command) (log \(log.dropFirst(options.root.count + 1)))")
+    let invocation = AgentInvocation(
+      spec: AgentCatalog.builtIn["script"]!, role: .setup, wpID: wp, missionSlug: slug, attempt: 1, cycle: 0,
+      workspace: c.workspace, prompt: command, promptFile: "\(logDir)/setup.command", logFile: log,
+      verdictFile: nil, timeout: options.config.worktreeSetupTimeout, script: command, feedback: nil)
+    let outcome = AgentRunner.run(invocation) { pid in
+      orchestrator.register(wp, pid: pid)
+      let start = ProcessGroups.startTime(pid)
+      orchestrator.update(wp) {
+        $0.pid = pid
+        $0.pidStart = start
+      }
+    }
+    orchestrator.register(wp, pid: nil)
+    orchestrator.update(wp) { $0.pid = nil }
+    if orchestrator.isStopping { return .stopped }
+    guard outcome.failure == nil, outcome.exitCode == 0 else {
+      let reason =
+        "worktree setup failed (\(outcome.message ?? "exit \(outcome.exitCode)")); see "
+        + String(log.dropFirst(options.root.count + 1))
+      emit(reason, "setup-failed")
+      orchestrator.update(wp) { $0.lastError = reason }
+      return .setAside(reason)
+    }
+    if let note { try? (command + "\n").write(toFile: note, atomically: true, encoding: .utf8) }
+    emit("worktree setup done (\(Int(outcome.seconds.rounded())) s)")
+    return nil
+  }
+
   // MARK: helpers
 
   func runAgent(
@@ -279,7 +320,7 @@ struct WorkPackageTask {
     let log = "\(logDir)/\(role.rawValue)-\(roleAttempt).log"
     let prompt: String
     switch role {
-    case .implementation: prompt = Prompts.implementation(c.prompt)
+    case .implementation, .setup: prompt = Prompts.implementation(c.prompt)
     case .rework: prompt = Prompts.rework(c.prompt, feedback: feedback ?? "", cycle: cycle)
     case .review:
       prompt = Prompts.review(

@@ -77,6 +77,44 @@ import Testing
       try TestSupport.git(["ls-tree", "-r", "--name-only", "develop"], in: sandbox.repo).contains(".env\n") == false)
   }
 
+  /// `[worktree] setup` runs once in each new lane worktree before its first agent (here it makes the ignored
+  /// `.deps/ready` the implementers need); a failing setup sets the WP aside with the log named.
+  @Test func worktreeSetupRunsOnceBeforeTheFirstAgent() throws {
+    let implement = "test -f .deps/ready && mkdir -p src && echo done > src/"
+    let sandbox = try OrchestratorSandbox(
+      [
+        SandboxWP("WP01", file: "src/one.sh", implement: implement + "one.sh"),
+        SandboxWP("WP02", dependsOn: ["WP01"], file: "src/two.sh", implement: implement + "two.sh"),
+      ], name: "setup",
+      config: "[worktree]\nsetup = \"mkdir -p .deps && echo $KITTY_WP >> .deps/ready\"\n")
+    let gitignore = (try? TestSupport.read("\(sandbox.repo)/.gitignore")) ?? ""
+    try TestSupport.write(gitignore + ".deps/\n", to: "\(sandbox.repo)/.gitignore")
+    try TestSupport.git(["add", ".gitignore"], in: sandbox.repo)
+    try TestSupport.git(["commit", "-q", "-m", "ignore .deps"], in: sandbox.repo)
+
+    let result = try sandbox.orchestrate()
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(try sandbox.lanes() == ["WP01": "approved", "WP02": "approved"])
+    for lane in ["lane-a", "lane-b"] {
+      let worktree = "\(sandbox.repo)/.worktrees/\(sandbox.slug)-\(lane)"
+      #expect(try TestSupport.read("\(worktree)/.deps/ready").split(separator: "\n").count == 1, "\(lane): once")
+    }
+    #expect(result.stderr.contains("worktree setup done"), "\(result.stderr)")
+    #expect(FileManager.default.fileExists(atPath: "\(sandbox.repo)/.kittify/logs/\(sandbox.slug)/WP01/setup.log"))
+  }
+
+  @Test func aFailingWorktreeSetupSetsTheWPAside() throws {
+    let sandbox = try OrchestratorSandbox(
+      [SandboxWP("WP01", file: "src/one.sh")], name: "setup-fails",
+      config: "[worktree]\nsetup = \"echo 'no network' >&2; exit 3\"\n")
+    let result = try sandbox.orchestrate()
+    #expect(result.status != 0)
+    #expect(result.stderr.contains("worktree setup failed (exited 3); see .kittify/logs/"), "\(result.stderr)")
+    #expect(try sandbox.lanes()["WP01"] == "in_progress", "the claim stays for resume")
+    let log = try TestSupport.read("\(sandbox.repo)/.kittify/logs/\(sandbox.slug)/WP01/setup.log")
+    #expect(log.contains("no network"))
+  }
+
   @Test func aRejectionIsReworkedAndApprovedOnTheSecondCycle() throws {
     let sandbox = try OrchestratorSandbox([
       SandboxWP(
