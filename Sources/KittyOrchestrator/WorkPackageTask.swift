@@ -279,16 +279,7 @@ struct WorkPackageTask {
       spec: AgentCatalog.builtIn["script"]!, role: .setup, wpID: wp, missionSlug: slug, attempt: 1, cycle: 0,
       workspace: c.workspace, prompt: command, promptFile: "\(logDir)/setup.command", logFile: log,
       verdictFile: nil, timeout: options.config.worktreeSetupTimeout, script: command, feedback: nil)
-    let outcome = AgentRunner.run(invocation) { pid in
-      orchestrator.register(wp, pid: pid)
-      let start = ProcessGroups.startTime(pid)
-      orchestrator.update(wp) {
-        $0.pid = pid
-        $0.pidStart = start
-      }
-    }
-    orchestrator.register(wp, pid: nil)
-    orchestrator.update(wp) { $0.pid = nil }
+    let outcome = runTracked(invocation)
     if orchestrator.isStopping { return .stopped }
     guard outcome.failure == nil, outcome.exitCode == 0 else {
       let reason =
@@ -340,6 +331,12 @@ struct WorkPackageTask {
       spec: spec, role: role, wpID: wp, missionSlug: slug, attempt: roleAttempt, cycle: cycle, workspace: c.workspace,
       prompt: prompt, promptFile: "\(logDir)/\(role.rawValue)-\(roleAttempt).prompt.md", logFile: log,
       verdictFile: verdictFile, timeout: timeout, script: script, feedback: feedback)
+    return runTracked(invocation)
+  }
+
+  /// Runs an agent (or the setup) with its pid recorded while it lives: a stop kills its group, and a resume after
+  /// a crash finds it.
+  func runTracked(_ invocation: AgentInvocation) -> AgentOutcome {
     let outcome = AgentRunner.run(invocation) { pid in
       orchestrator.register(wp, pid: pid)
       let start = ProcessGroups.startTime(pid)
