@@ -23,6 +23,15 @@ import Testing
     #expect(!include.includes("README.md"))
   }
 
+  @Test func oddPatternsNeitherCrashNorMatchEverything() {
+    let include = WorktreeInclude(text: "[\n\\\n!\n/\n[]\n\\!x\na[!b]c\n?\n")
+    #expect(include.includes("aXc"))
+    #expect(!include.includes("abc"))
+    #expect(include.includes("!x"))
+    #expect(include.includes("q"), "? is one character")
+    #expect(!include.includes("README.md"))
+  }
+
   /// The main checkout: `.gitignore` committed; the ignored files exist only here.
   func repository() throws -> (root: String, worktree: String) {
     let root = try TestSupport.makeRepository()
