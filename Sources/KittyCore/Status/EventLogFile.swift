@@ -125,19 +125,17 @@ extension EventLogReader {
       var failure: EventLogError?
       buffer.withUnsafeBufferPointer { bytes in
         var lineStart = 0
-        var index = scanned
-        while index < filled {
-          if bytes[index] == 0x0A {
-            do throws(EventLogError) {
-              try handleLine(bytes, lineStart, index, lineNumber, handle)
-            } catch {
-              failure = error
-              return
-            }
-            lineNumber += 1
-            lineStart = index + 1
+        var searchFrom = scanned
+        while let index = newline(in: bytes, from: searchFrom, to: filled) {
+          do throws(EventLogError) {
+            try handleLine(bytes, lineStart, index, lineNumber, handle)
+          } catch {
+            failure = error
+            return
           }
-          index += 1
+          lineNumber += 1
+          lineStart = index + 1
+          searchFrom = lineStart
         }
         if atEnd && lineStart < filled {
           do throws(EventLogError) {
