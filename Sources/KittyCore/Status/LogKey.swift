@@ -37,6 +37,11 @@ public struct LogKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     count = UInt8(bytes.count)
   }
 
+  /// The packed words and length, for `LogKeySet`; nil for text held as a String.
+  var packed: (UInt64, UInt64, UInt64, UInt64, count: UInt8)? {
+    overflow == nil ? (w0, w1, w2, w3, count) : nil
+  }
+
   public var string: String {
     if let overflow { return overflow }
     var bytes: [UInt8] = []
@@ -59,5 +64,76 @@ public struct LogKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     if a.w2 != b.w2 { return a.w2 < b.w2 }
     if a.w3 != b.w3 { return a.w3 < b.w3 }
     return a.count < b.count
+  }
+}
+
+/// The event ids already seen by the reducer's first-wins dedup: open addressing over the packed words with a
+/// multiplicative hash. `Set<LogKey>` hashed each id with a freshly seeded SipHash and copied it, a large share of
+/// the sequential part of the read verbs. The hash takes a per-process random seed, so that a crafted log cannot
+/// pick ids that all land in one slot.
+struct LogKeySet {
+  /// Four words per slot; `lengths` holds the key's byte count plus one, 0 for an empty slot.
+  private var words: [UInt64]
+  private var lengths: [UInt8]
+  private var mask: Int
+  private var used = 0
+  /// Keys that are not packed (long or non-ASCII text).
+  private var overflow = Set<String>()
+  private let seed = UInt64.random(in: 0...UInt64.max) | 1
+
+  init(minimumCapacity: Int) {
+    var slots = 16
+    while slots < minimumCapacity * 2 { slots *= 2 }
+    words = Array(repeating: 0, count: slots * 4)
+    lengths = Array(repeating: 0, count: slots)
+    mask = slots - 1
+  }
+
+  /// Adds the key; false when it was already there.
+  mutating func insert(_ key: LogKey) -> Bool {
+    guard let packed = key.packed else { return overflow.insert(key.string).inserted }
+    if (used + 1) * 2 > lengths.count { grow() }
+    let inserted = insert(packed)
+    if inserted { used += 1 }
+    return inserted
+  }
+
+  private mutating func insert(_ key: (UInt64, UInt64, UInt64, UInt64, count: UInt8)) -> Bool {
+    var slot = Int(truncatingIfNeeded: hash(key)) & mask
+    while lengths[slot] != 0 {
+      if lengths[slot] == key.count + 1, words[slot * 4] == key.0, words[slot * 4 + 1] == key.1,
+        words[slot * 4 + 2] == key.2, words[slot * 4 + 3] == key.3
+      {
+        return false
+      }
+      slot = (slot + 1) & mask
+    }
+    lengths[slot] = key.count + 1
+    words[slot * 4] = key.0
+    words[slot * 4 + 1] = key.1
+    words[slot * 4 + 2] = key.2
+    words[slot * 4 + 3] = key.3
+    return true
+  }
+
+  private func hash(_ key: (UInt64, UInt64, UInt64, UInt64, count: UInt8)) -> UInt64 {
+    let h = mix(mix(mix(mix(seed ^ UInt64(key.count), key.0), key.1), key.2), key.3)
+    return h ^ (h >> 32)
+  }
+
+  @inline(__always) private func mix(_ h: UInt64, _ word: UInt64) -> UInt64 {
+    let m = (h ^ word) &* 0x9E37_79B9_7F4A_7C15
+    return m ^ (m >> 29)
+  }
+
+  private mutating func grow() {
+    let (oldWords, oldLengths) = (words, lengths)
+    words = Array(repeating: 0, count: oldWords.count * 2)
+    lengths = Array(repeating: 0, count: oldLengths.count * 2)
+    mask = lengths.count - 1
+    for slot in oldLengths.indices where oldLengths[slot] != 0 {
+      let w = slot * 4
+      _ = insert((oldWords[w], oldWords[w + 1], oldWords[w + 2], oldWords[w + 3], count: oldLengths[slot] - 1))
+    }
   }
 }

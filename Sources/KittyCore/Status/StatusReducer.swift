@@ -58,13 +58,12 @@ public enum StatusReducer {
   /// The events to fold, in fold order: the first of each `event_id`, sorted by `(at, event_id)`.
   static func foldOrder(_ parts: [[TransitionEvent]]) -> [EventRef] {
     let count = parts.reduce(0) { $0 + $1.count }
-    var seen = Set<LogKey>()
-    seen.reserveCapacity(count)
+    var seen = LogKeySet(minimumCapacity: count)
     // Sort references, not the events themselves: the events stay where the reader put them.
     var order: [EventRef] = []
     order.reserveCapacity(count)
     for (part, events) in parts.enumerated() {
-      for index in events.indices where seen.insert(events[index].eventID).inserted {
+      for index in events.indices where seen.insert(events[index].eventID) {
         order.append(EventRef(part: part, index: index))
       }
     }

@@ -1,3 +1,4 @@
+import Dispatch
 import KittyCore
 
 /// Everything the read verbs need about one mission, read once: WPs, graph, snapshot, lanes.
@@ -17,11 +18,21 @@ public struct MissionView: Sendable {
       { () throws(MissionError) in try mission.workPackages() },
       { () throws(MissionError) in try mission.eventStream(annotations: includeAnnotations) })
     let workPackages = try packages.get()
-    let events = try stream.get()
+    // `consume`: the Result must not keep a second reference to the events (see `releaseInBackground`).
+    let events = try (consume stream).get()
     self.workPackages = workPackages
     self.graph = try mission.dependencyGraph(workPackages)
     self.snapshot = StatusReducer.reduce(events)
+    Self.releaseInBackground(consume events)
     self.lanes = readLanes ? try mission.lanesManifest() : nil
+  }
+
+  /// Frees the events on another thread. A large log is a hundred thousand events whose fields are released one
+  /// by one: a few milliseconds that the caller need not wait for (the other core is idle by then). The stream is
+  /// moved into the box, so the box holds the only reference and the last release happens on the queue.
+  private static func releaseInBackground(_ events: consuming EventStream) {
+    let box = StreamBox(events: events)
+    DispatchQueue.global(qos: .utility).async { withExtendedLifetime(box) {} }
   }
 
   /// The identity triplet that opens most payloads.
@@ -35,4 +46,9 @@ public struct MissionView: Sendable {
   }
 
   public func workPackage(_ id: String) -> WorkPackage? { workPackages.first { $0.id == id } }
+}
+
+private final class StreamBox: Sendable {
+  let events: EventStream
+  init(events: consuming EventStream) { self.events = events }
 }
