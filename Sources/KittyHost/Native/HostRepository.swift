@@ -17,6 +17,10 @@ public struct HostRepository: Sendable {
 
   /// Locates the repository containing `directory`.
   public static func locate(from directory: String) throws(HostFailure) -> HostRepository {
+    // The usual layouts are read from their files; libgit2 (and its start-up cost) only for the others.
+    if let found = RepositoryLayout.discover(from: directory) {
+      return HostRepository(root: found.mainRoot, commonDirectory: found.commonDirectory)
+    }
     do {
       let repo = try Repository.discover(from: directory)
       guard let root = repo.mainWorkingDirectory else {
