@@ -135,6 +135,8 @@ public struct WorktreeInclude: Sendable {
     rules.contains { !$0.negated && $0.anchored && $0.pattern.hasPrefix(directory) }
   }
 
+  static let neverCopied = [".worktrees/", ".kittify/", ".git/"]
+
   public struct Outcome: Sendable, Equatable {
     /// Relative paths copied (directories end with `/`).
     public var copied: [String] = []
@@ -155,7 +157,8 @@ public struct WorktreeInclude: Sendable {
     }
     let fm = FileManager.default
     var candidates: [String] = []
-    for path in ignored {
+    // Never the lane worktrees themselves, nor git-kitty's own runtime files (logs, locks, run state).
+    for path in ignored where !Self.neverCopied.contains(where: { path.hasPrefix($0) }) {
       if include.includes(path) {
         candidates.append(path)
       } else if path.hasSuffix("/"), include.mayIncludeInside(path) || (try? main.isIgnored(path)) == false {

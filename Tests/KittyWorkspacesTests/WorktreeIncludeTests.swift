@@ -89,6 +89,17 @@ import Testing
     #expect(outcome.copied == [".env", "app/.env", "solo/.env"], "\(outcome)")
   }
 
+  @Test func aCatchAllNeverCopiesTheWorktreesOrGitKittysOwnFiles() throws {
+    let (root, worktree) = try repository()
+    try TestSupport.write("log\n", to: "\(root)/.kittify/logs/run.log")
+    try TestSupport.write(".kittify/logs/\n", to: "\(root)/.git/info/exclude")
+    try TestSupport.write("*\n", to: "\(root)/\(WorktreeInclude.fileName)")
+    let outcome = WorktreeInclude.apply(root: root, worktree: worktree)
+    #expect(!outcome.copied.contains { $0.hasPrefix(".worktrees") || $0.hasPrefix(".kittify") }, "\(outcome)")
+    #expect(!FileManager.default.fileExists(atPath: "\(worktree)/.worktrees"))
+    #expect(outcome.copied.contains(".env"))
+  }
+
   @Test func noFileNoCopies() throws {
     let (root, worktree) = try repository()
     #expect(WorktreeInclude.apply(root: root, worktree: worktree) == WorktreeInclude.Outcome())
