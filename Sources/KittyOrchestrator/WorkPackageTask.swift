@@ -111,7 +111,7 @@ struct WorkPackageTask {
         // Killed by a stop (abort, Ctrl-C): not a failed attempt; the WP keeps its lane for resume.
         if orchestrator.isStopping { return .failure(.stopped) }
         if outcome.failure == nil {
-          Git.commitLeftovers(c.workspace, message: "feat(\(wp)): implementation by \(agentID)")
+          let leftovers = Git.commitLeftovers(c.workspace, message: "feat(\(wp)): implementation by \(agentID)")
           let after = Git.head(c.workspace)
           // A resumed implementer's earlier commits count only if they were made after the claim (the lane may
           // carry a dependency's or an earlier WP's commits beyond the base).
@@ -120,7 +120,7 @@ struct WorkPackageTask {
           if after != before || (resumed && hasWork && role == .implementation) {
             return handOff(c)
           }
-          lastError = "\(agentID) exited 0 but made no commit"
+          lastError = "\(agentID) exited 0 but made no commit" + (leftovers.map { " (\($0))" } ?? "")
         } else {
           lastError = "\(agentID) \(outcome.message ?? "failed")"
         }
@@ -409,11 +409,20 @@ enum Git {
   }
 
   /// Commits whatever the agent left uncommitted (tracked and untracked, honouring .gitignore).
-  static func commitLeftovers(_ workspace: String, message: String) {
+  /// Commits what the agent left uncommitted; nil when that worked or there was nothing, else git's complaint.
+  @discardableResult
+  static func commitLeftovers(_ workspace: String, message: String) -> String? {
     let status = run(["status", "--porcelain"], in: workspace)
-    guard status.status == 0, !status.stdout.trimmingWhitespace.isEmpty else { return }
-    _ = run(["add", "-A"], in: workspace)
-    _ = run(["-c", "commit.gpgsign=false", "commit", "-q", "-m", message], in: workspace)
+    guard status.status == 0 else { return "git status: \(status.stderr.trimmingWhitespace)" }
+    guard !status.stdout.trimmingWhitespace.isEmpty else { return nil }
+    for args in [["add", "-A"], ["-c", "commit.gpgsign=false", "commit", "-q", "-m", message]] {
+      let result = run(args, in: workspace)
+      if result.status != 0 {
+        return "git \(args[0] == "-c" ? "commit" : args[0]): "
+          + (result.stderr.trimmingWhitespace.split(separator: "\n").last.map(String.init) ?? "exit \(result.status)")
+      }
+    }
+    return nil
   }
 
   static func diff(_ workspace: String, base: String) -> String {

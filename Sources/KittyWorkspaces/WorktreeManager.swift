@@ -38,16 +38,24 @@ public struct WorktreeManager: Sendable {
     return try create(spec, repo: repo)
   }
 
-  /// A work directory holding nothing but a `.git` file (maybe still empty) whose admin directory is missing or
-  /// has no HEAD yet: what libgit2 leaves when it is killed half-way through creating a worktree. An empty
-  /// directory, or one with any other file, is someone else's.
+  /// What libgit2 leaves when it is killed half-way through creating a worktree (it makes the admin directory,
+  /// then the work directory, then the `.git` file, and writes the admin HEAD last): an admin directory without
+  /// HEAD next to no work directory or an empty one, or a work directory holding nothing but its `.git` file (maybe
+  /// still empty). An empty directory with no such admin directory, or one with any other file, is someone else's.
   static func isAbandonedCreation(_ path: String, admin: String) -> Bool {
     let fm = FileManager.default
+    if fm.fileExists(atPath: "\(admin)/HEAD") { return false }
+    // An admin directory holding only what libgit2 writes before HEAD (anything else: repair decides).
+    let adminExists =
+      (try? fm.contentsOfDirectory(atPath: admin)).map {
+        Set($0).isSubset(of: ["gitdir", "commondir", "locked", "HEAD.lock"])
+      } ?? false
     var isDirectory: ObjCBool = false
-    guard let entries = try? fm.contentsOfDirectory(atPath: path), entries == [".git"],
-      fm.fileExists(atPath: "\(path)/.git", isDirectory: &isDirectory), !isDirectory.boolValue
-    else { return false }
-    return !fm.fileExists(atPath: "\(admin)/HEAD")
+    guard fm.fileExists(atPath: path) else { return adminExists }
+    guard let entries = try? fm.contentsOfDirectory(atPath: path) else { return false }
+    if entries.isEmpty { return adminExists }
+    return entries == [".git"] && fm.fileExists(atPath: "\(path)/.git", isDirectory: &isDirectory)
+      && !isDirectory.boolValue
   }
 
   private func create(_ spec: LaneWorktreeSpec, repo: Repository) throws -> LaneWorktreeResult {

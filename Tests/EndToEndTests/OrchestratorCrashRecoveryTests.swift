@@ -197,7 +197,11 @@ import Testing
     var linkWritten: Bool
     /// nil: no admin directory at all.
     var adminFiles: [String]?
+    /// What the work directory holds: its `.git` file, nothing (created, `.git` not yet), or no directory at all.
+    var workDirectory = WorkDirectory.gitFile
     var testDescription: String { name }
+
+    enum WorkDirectory: Sendable { case gitFile, empty, missing }
   }
 
   static let interruptedCreations = [
@@ -205,6 +209,10 @@ import Testing
     InterruptedCreation(name: ".git link, admin without HEAD", linkWritten: true, adminFiles: ["gitdir", "commondir"]),
     InterruptedCreation(name: ".git link, admin with commondir only", linkWritten: true, adminFiles: ["commondir"]),
     InterruptedCreation(name: ".git link, no admin directory", linkWritten: true, adminFiles: nil),
+    InterruptedCreation(
+      name: "empty work directory, empty admin directory", linkWritten: false, adminFiles: [], workDirectory: .empty),
+    InterruptedCreation(
+      name: "no work directory, empty admin directory", linkWritten: false, adminFiles: [], workDirectory: .missing),
   ]
 
   @Test(arguments: interruptedCreations)
@@ -213,7 +221,11 @@ import Testing
     let name = "\(sandbox.slug)-lane-a"
     let worktree = "\(sandbox.repo)/.worktrees/\(name)"
     let admin = "\(sandbox.repo)/.git/worktrees/\(name)"
-    try TestSupport.write(leftover.linkWritten ? "gitdir: \(admin)\n" : "", to: "\(worktree)/.git")
+    switch leftover.workDirectory {
+    case .gitFile: try TestSupport.write(leftover.linkWritten ? "gitdir: \(admin)\n" : "", to: "\(worktree)/.git")
+    case .empty: try FileManager.default.createDirectory(atPath: worktree, withIntermediateDirectories: true)
+    case .missing: break
+    }
     if let files = leftover.adminFiles {
       try FileManager.default.createDirectory(atPath: admin, withIntermediateDirectories: true)
       for file in files {
