@@ -3,6 +3,7 @@ import Foundation
 import KittyCore
 import KittyHooks
 import KittyHost
+import KittyOrchestrator
 
 /// `git kitty hooks install | uninstall | status`.
 struct HooksCommand: ParsableCommand {
@@ -115,9 +116,21 @@ struct StartCommand: ParsableCommand {
   var mission: String?
   func run() throws {
     try Console.run {
-      let started = try DeveloperFlow(directory: Console.currentDirectory).start(wp: wp, mission: mission)
+      let flow = try DeveloperFlow(directory: Console.currentDirectory)
+      let started = try flow.start(wp: wp, mission: mission)
       Console.reportIncluded(started.included)
       print(started.workspace)
+      // The orchestrator's [worktree] setup, once per worktree (the WP stays claimed if it fails).
+      if let setup = WorktreeSetup(
+        config: try OrchestratorConfig.load(root: flow.root), root: flow.root, missionSlug: started.mission, wpID: wp),
+        !setup.isDone(in: started.workspace)
+      {
+        Console.error("worktree setup: \(setup.command) (log \(setup.shownLog))")
+        if let failure = setup.run(in: started.workspace, runner: { AgentRunner.run($0) { _ in } }) {
+          throw ValidationError(failure)
+        }
+        Console.error("worktree setup done")
+      }
     }
   }
 }

@@ -53,16 +53,18 @@ public struct DeveloperFlow: Sendable {
     }
   }
 
-  /// Claims `wp` (start-implementation); returns its worktree and what `.worktreeinclude` copied into it.
-  public func start(wp: String, mission given: String?) throws -> (workspace: String, included: WorktreeInclude.Outcome)
-  {
+  /// Claims `wp` (start-implementation); returns the mission, the WP's worktree and what `.worktreeinclude` copied
+  /// into it.
+  public func start(wp: String, mission given: String?) throws -> (
+    mission: String, workspace: String, included: WorktreeInclude.Outcome
+  ) {
     let slug = try mission(given)
     let data = try checked(
       host.call([
         "start-implementation", "--mission", slug, "--wp", wp, "--actor", actor, "--policy", HookHost.policy,
       ]), "start-implementation")
     let workspace = data["workspace_path"]?.stringValue ?? ""
-    return (workspace, WorktreeInclude.apply(root: root, worktree: workspace))
+    return (slug, workspace, WorktreeInclude.apply(root: root, worktree: workspace))
   }
 
   /// for_review for the WP of the current worktree (or the one named).

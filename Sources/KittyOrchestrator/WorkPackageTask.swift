@@ -269,28 +269,19 @@ struct WorkPackageTask {
   /// directory records the command that succeeded there. A failure sets the WP aside (it keeps its claim; resume
   /// runs the setup again).
   func setUpWorktree(_ c: Context) -> Outcome? {
-    guard let command = options.config.worktreeSetup else { return nil }
-    let note = (try? Repository.open(at: c.workspace)).map { "\($0.gitDirectory)/kitty-setup-done" }
-    if let note, (try? String(contentsOfFile: note, encoding: .utf8)) == command + "\n" { return nil }
-    let logDir = "\(options.root)/.kittify/logs/\(slug)/\(wp)"
-    let log = "\(logDir)/setup.log"
-    emit("worktree setup: \(command) (log \(log.dropFirst(options.root.count + 1)))")
-    let invocation = AgentInvocation(
-      spec: AgentCatalog.builtIn["script"]!, role: .setup, wpID: wp, missionSlug: slug, attempt: 1, cycle: 0,
-      workspace: c.workspace, prompt: command, promptFile: "\(logDir)/setup.command", logFile: log,
-      verdictFile: nil, timeout: options.config.worktreeSetupTimeout, script: command, feedback: nil)
-    let outcome = runTracked(invocation)
+    guard let setup = WorktreeSetup(config: options.config, root: options.root, missionSlug: slug, wpID: wp),
+      !setup.isDone(in: c.workspace)
+    else { return nil }
+    emit("worktree setup: \(setup.command) (log \(setup.shownLog))")
+    let started = Date()
+    let failure = setup.run(in: c.workspace, runner: runTracked)
     if orchestrator.isStopping { return .stopped }
-    guard outcome.failure == nil, outcome.exitCode == 0 else {
-      let reason =
-        "worktree setup failed (\(outcome.message ?? "exit \(outcome.exitCode)")); see "
-        + String(log.dropFirst(options.root.count + 1))
-      emit(reason, "setup-failed")
-      orchestrator.update(wp) { $0.lastError = reason }
-      return .setAside(reason)
+    if let failure {
+      emit(failure, "setup-failed")
+      orchestrator.update(wp) { $0.lastError = failure }
+      return .setAside(failure)
     }
-    if let note { try? (command + "\n").write(toFile: note, atomically: true, encoding: .utf8) }
-    emit("worktree setup done (\(Int(outcome.seconds.rounded())) s)")
+    emit("worktree setup done (\(Int(Date().timeIntervalSince(started).rounded())) s)")
     return nil
   }
 

@@ -49,13 +49,19 @@ import Testing
     #expect(branches.contains("kitty/review/\(WriteFixture.slug)/WP01/"))
   }
 
-  @Test func startCopiesWhatWorktreeIncludeNamesAndPrintsOnlyThePath() throws {
+  /// A clone of the fixture whose .gitignore also ignores `pattern`, with `files` committed.
+  func cloneIgnoring(_ pattern: String, committing files: [String: String]) throws -> String {
     let repo = try WriteFixture.clone()
     let gitignore = (try? TestSupport.read("\(repo)/.gitignore")) ?? ""
-    try TestSupport.write(gitignore + ".env\n", to: "\(repo)/.gitignore")
-    try TestSupport.write(".env\n", to: "\(repo)/.worktreeinclude")
-    try TestSupport.git(["add", ".gitignore", ".worktreeinclude"], in: repo)
-    try TestSupport.git(["commit", "-q", "-m", "worktree include"], in: repo)
+    try TestSupport.write(gitignore + pattern + "\n", to: "\(repo)/.gitignore")
+    for (path, text) in files { try TestSupport.write(text, to: "\(repo)/\(path)") }
+    try TestSupport.git(["add", ".gitignore"] + files.keys.sorted(), in: repo)
+    try TestSupport.git(["commit", "-q", "-m", "set up"], in: repo)
+    return repo
+  }
+
+  @Test func startCopiesWhatWorktreeIncludeNamesAndPrintsOnlyThePath() throws {
+    let repo = try cloneIgnoring(".env", committing: [".worktreeinclude": ".env\n"])
     try TestSupport.write("TOKEN=dev\n", to: "\(repo)/.env")
     let start = try kitty(["start", "WP01"], in: repo)
     #expect(start.status == 0, "\(start.stderr)")
@@ -63,6 +69,25 @@ import Testing
     #expect(start.stdout == worktree + "\n")
     #expect(start.stderr.contains("copied from .worktreeinclude: .env"), "\(start.stderr)")
     #expect(try TestSupport.read("\(worktree)/.env") == "TOKEN=dev\n")
+  }
+
+  @Test func startRunsTheWorktreeSetupOnceAndSaysWhenItFails() throws {
+    for (command, works) in [("mkdir -p .deps && echo $KITTY_WP >> .deps/ready", true), ("exit 4", false)] {
+      let repo = try cloneIgnoring(
+        ".deps/", committing: [".kittify/orchestrator.toml": "[worktree]\nsetup = \"\(command)\"\n"])
+      let start = try kitty(["start", "WP01"], in: repo)
+      let worktree = WriteFixture.laneWorktree(repo, "lane-a")
+      #expect(start.stdout == worktree + "\n", "only the path on stdout")
+      if works {
+        #expect(start.status == 0, "\(start.stderr)")
+        #expect(start.stderr.contains("worktree setup done"), "\(start.stderr)")
+        #expect(try TestSupport.read("\(worktree)/.deps/ready") == "WP01\n")
+      } else {
+        #expect(start.status == 1)
+        #expect(start.stderr.contains("worktree setup failed (exited 4); see .kittify/logs/"), "\(start.stderr)")
+        #expect(try lanes(repo)["WP01"] == "in_progress", "the claim stays")
+      }
+    }
   }
 
   @Test func submitOutsideALaneWorktreeExplainsItself() throws {
