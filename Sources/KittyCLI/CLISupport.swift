@@ -21,8 +21,7 @@ enum Console {
 
   /// What `.worktreeinclude` copied into a new worktree, and what it could not, on stderr.
   static func reportIncluded(_ outcome: WorktreeInclude.Outcome) {
-    if !outcome.copied.isEmpty { error("copied from .worktreeinclude: \(outcome.copied.joined(separator: ", "))") }
-    for problem in outcome.problems { error(".worktreeinclude: \(problem)") }
+    outcome.messages.forEach(error)
   }
 
   /// Runs `body`; an error becomes a one-line message on stderr and exit status 1.

@@ -61,11 +61,9 @@ public enum RepositoryLayout {
   /// A git directory with HEAD, objects and refs, owned by this user, whose config sets nothing that moves the
   /// working tree or needs an extension (`core.worktree`, `core.bare = true`, `extensions.*`).
   static func isPlainRepository(_ gitDirectory: String) -> Bool {
-    let fm = FileManager.default
-    guard fm.fileExists(atPath: gitDirectory + "/HEAD"), fm.fileExists(atPath: gitDirectory + "/objects"),
-      fm.fileExists(atPath: gitDirectory + "/refs"), let info = fileInfo(gitDirectory),
-      info.st_uid == geteuid()
-    else { return false }
+    guard looksLikeGitDirectory(gitDirectory), let info = fileInfo(gitDirectory), info.st_uid == geteuid() else {
+      return false
+    }
     guard let config = try? String(contentsOfFile: gitDirectory + "/config", encoding: .utf8) else { return false }
     let lowered = config.lowercased()
     if lowered.contains("worktree") || lowered.contains("[extensions") || lowered.contains("[include") {

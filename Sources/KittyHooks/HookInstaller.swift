@@ -178,7 +178,7 @@ public struct HookInstaller: Sendable {
 
   func removeNotes() {
     guard let repo = try? Repository.open(at: root) else { return }
-    let common = repo.commonDirectory.hasSuffix("/") ? String(repo.commonDirectory.dropLast()) : repo.commonDirectory
+    let common = Path.stripTrailingSlash(repo.commonDirectory)
     let fm = FileManager.default
     let worktrees = (try? fm.contentsOfDirectory(atPath: "\(common)/worktrees")) ?? []
     for directory in [common] + worktrees.map({ "\(common)/worktrees/\($0)" }) {

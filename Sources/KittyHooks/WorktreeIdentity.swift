@@ -99,7 +99,7 @@ public enum PostCommitHandler {
   /// `kitty.autoReview` is set: the hook says so, as git answered it), with the worktree's git directory; else
   /// nil. The hook only read COMMIT_EDITMSG, which a commit made without a message (cherry-pick, `-C`) may leave
   /// stale.
-  static func reviewedCommit(_ directory: String, autoReview: Bool) -> (String, String)? {
+  static func reviewedCommit(_ directory: String, autoReview: Bool) -> (head: String, gitDirectory: String)? {
     guard let repo = try? Repository.discover(from: directory), let id = try? repo.headCommitID(),
       let commit = try? repo.commit(id)
     else { return nil }
@@ -130,7 +130,7 @@ enum LaneIdleMarker {
   static let fileName = "kitty-lane-idle"
 
   static func update(identity: WorktreeIdentity, gitDirectory: String) {
-    let marker = "\(gitDirectory.hasSuffix("/") ? String(gitDirectory.dropLast()) : gitDirectory)/\(fileName)"
+    let marker = "\(Path.stripTrailingSlash(gitDirectory))/\(fileName)"
     guard let mission = try? Mission(repoRoot: identity.root, slug: identity.missionSlug),
       let before = FileVersion(mission.eventsPath), let snapshot = try? mission.snapshot(),
       !identity.workPackages().contains(where: { snapshot.lane(of: $0) == .inProgress }),

@@ -45,9 +45,7 @@ struct WorkPackageTask {
         $0.lastError = nil
       }
       emit("claimed; worktree \(claim.data["workspace_path"]?.stringValue ?? "?")")
-      let included = WorktreeInclude.apply(root: options.root, worktree: context.workspace)
-      if !included.copied.isEmpty { emit("copied from .worktreeinclude: \(included.copied.joined(separator: ", "))") }
-      for problem in included.problems { emit(".worktreeinclude: \(problem)") }
+      for message in WorktreeInclude.apply(root: options.root, worktree: context.workspace).messages { emit(message) }
       if let failed = setUpWorktree(context) { return failed }
       switch implement(context, role: .implementation, feedback: nil, cycle: 0, resumed: resumed) {
       case .success: break

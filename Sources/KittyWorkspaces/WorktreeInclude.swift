@@ -142,6 +142,12 @@ public struct WorktreeInclude: Sendable {
     public var copied: [String] = []
     /// Paths that could not be copied, with the reason.
     public var problems: [String] = []
+
+    /// One line per report: what was copied, then each problem.
+    public var messages: [String] {
+      (copied.isEmpty ? [] : ["copied from .worktreeinclude: \(copied.joined(separator: ", "))"])
+        + problems.map { ".worktreeinclude: \($0)" }
+    }
   }
 
   /// Copies into `worktree` what `.worktreeinclude` names among the main checkout's ignored paths, where the

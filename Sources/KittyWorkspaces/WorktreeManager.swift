@@ -46,14 +46,14 @@ public struct WorktreeManager: Sendable {
     let fm = FileManager.default
     if fm.fileExists(atPath: "\(admin)/HEAD") { return false }
     // An admin directory holding only what libgit2 writes before HEAD (anything else: repair decides).
-    let adminExists =
+    let adminHalfMade =
       (try? fm.contentsOfDirectory(atPath: admin)).map {
         Set($0).isSubset(of: ["gitdir", "commondir", "locked", "HEAD.lock"])
       } ?? false
     var isDirectory: ObjCBool = false
-    guard fm.fileExists(atPath: path) else { return adminExists }
+    guard fm.fileExists(atPath: path) else { return adminHalfMade }
     guard let entries = try? fm.contentsOfDirectory(atPath: path) else { return false }
-    if entries.isEmpty { return adminExists }
+    if entries.isEmpty { return adminHalfMade }
     return entries == [".git"] && fm.fileExists(atPath: "\(path)/.git", isDirectory: &isDirectory)
       && !isDirectory.boolValue
   }

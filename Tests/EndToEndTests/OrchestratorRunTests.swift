@@ -62,11 +62,8 @@ import Testing
   @Test func aNewLaneWorktreeGetsWhatWorktreeIncludeNames() throws {
     let sandbox = try OrchestratorSandbox(
       [SandboxWP("WP01", file: "src/core.sh", implement: "mkdir -p src && cp .env src/core.sh")], name: "include")
-    let gitignore = (try? TestSupport.read("\(sandbox.repo)/.gitignore")) ?? ""
-    try TestSupport.write(gitignore + ".env\n", to: "\(sandbox.repo)/.gitignore")
-    try TestSupport.write("# copied into new worktrees\n.env\n", to: "\(sandbox.repo)/.worktreeinclude")
-    try TestSupport.git(["add", ".gitignore", ".worktreeinclude"], in: sandbox.repo)
-    try TestSupport.git(["commit", "-q", "-m", "ignore .env, include it in worktrees"], in: sandbox.repo)
+    try TestSupport.commitIgnoring(
+      ".env", files: [".worktreeinclude": "# copied into new worktrees\n.env\n"], in: sandbox.repo)
     try TestSupport.write("TOKEN=sandbox\n", to: "\(sandbox.repo)/.env")
 
     let result = try sandbox.orchestrate(merge: true)
@@ -87,10 +84,7 @@ import Testing
         SandboxWP("WP02", dependsOn: ["WP01"], file: "src/two.sh", implement: implement + "two.sh"),
       ], name: "setup",
       config: "[worktree]\nsetup = \"mkdir -p .deps && echo $KITTY_WP >> .deps/ready\"\n")
-    let gitignore = (try? TestSupport.read("\(sandbox.repo)/.gitignore")) ?? ""
-    try TestSupport.write(gitignore + ".deps/\n", to: "\(sandbox.repo)/.gitignore")
-    try TestSupport.git(["add", ".gitignore"], in: sandbox.repo)
-    try TestSupport.git(["commit", "-q", "-m", "ignore .deps"], in: sandbox.repo)
+    try TestSupport.commitIgnoring(".deps/", in: sandbox.repo)
 
     let result = try sandbox.orchestrate()
     #expect(result.status == 0, "\(result.stderr)")

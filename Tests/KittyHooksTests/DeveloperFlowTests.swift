@@ -52,11 +52,7 @@ import Testing
   /// A clone of the fixture whose .gitignore also ignores `pattern`, with `files` committed.
   func cloneIgnoring(_ pattern: String, committing files: [String: String]) throws -> String {
     let repo = try WriteFixture.clone()
-    let gitignore = (try? TestSupport.read("\(repo)/.gitignore")) ?? ""
-    try TestSupport.write(gitignore + pattern + "\n", to: "\(repo)/.gitignore")
-    for (path, text) in files { try TestSupport.write(text, to: "\(repo)/\(path)") }
-    try TestSupport.git(["add", ".gitignore"] + files.keys.sorted(), in: repo)
-    try TestSupport.git(["commit", "-q", "-m", "set up"], in: repo)
+    try TestSupport.commitIgnoring(pattern, files: files, in: repo)
     return repo
   }
 

@@ -114,6 +114,15 @@ public enum TestSupport {
     return dir
   }
 
+  /// Adds `pattern` to the repository's .gitignore and commits it with `files` (path: text).
+  public static func commitIgnoring(_ pattern: String, files: [String: String] = [:], in repo: String) throws {
+    let gitignore = (try? read("\(repo)/.gitignore")) ?? ""
+    try write(gitignore + pattern + "\n", to: "\(repo)/.gitignore")
+    for (path, text) in files { try write(text, to: "\(repo)/\(path)") }
+    try git(["add", ".gitignore"] + files.keys.sorted(), in: repo)
+    try git(["commit", "-q", "-m", "ignore \(pattern)"], in: repo)
+  }
+
   public static func configureIdentity(_ dir: String) throws {
     try git(["config", "user.name", "Kitty Test"], in: dir)
     try git(["config", "user.email", "kitty@example.com"], in: dir)

@@ -7,7 +7,7 @@ public enum FrontmatterEdit {
   /// items) are replaced, or the key is added before the closing `---`. Nil when the file has no frontmatter.
   public static func settingList(_ key: String, to values: [String], in text: String) -> String? {
     var lines = TasksMarkdown.lines(text)
-    guard let opening = lines.first, isDelimiter(opening),
+    guard let opening = lines.first, isDelimiter(opening.hasPrefix("\u{FEFF}") ? String(opening.dropFirst()) : opening),
       let closing = lines.indices.dropFirst().first(where: { isDelimiter(lines[$0]) })
     else { return nil }
     let lineEnd = opening.hasSuffix("\r") ? "\r" : ""
@@ -22,10 +22,8 @@ public enum FrontmatterEdit {
     return lines.joined(separator: "\n")
   }
 
-  /// A `---` line (a byte-order mark, surrounding blanks and a carriage return allowed).
+  /// A `---` line, as the WP reader recognises it.
   static func isDelimiter(_ line: String) -> Bool {
-    var text = Substring(line)
-    if text.hasPrefix("\u{FEFF}") { text = text.dropFirst() }
-    return text.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\r"))) == "---"
+    WorkPackage.isDelimiter(Substring(line).utf8[...])
   }
 }

@@ -170,11 +170,12 @@ extension Mission {
 
   /// The exact bytes spec-kitty's `materialize()` would write to status.json for the current log.
   public func materializedStatus() throws(MissionError) -> String {
-    let snapshot = try snapshot()
+    let stream = try eventStream()
+    let snapshot = StatusReducer.reduce(stream)
     var number = ""
     if case .int(let n) = missionNumber { number = String(n) }
     if number.isEmpty, let legacy = MissionLocator.leadingNumber(of: snapshot.missionSlug) { number = String(legacy) }
-    guard let retrospective = Retrospective.block(eventLog: eventsPath),
+    guard stream.hasRetrospectiveRows, let retrospective = Retrospective.block(eventLog: eventsPath),
       case .object(var object) = snapshot.json(missionNumber: number, missionType: missionType)
     else { return snapshot.fileContents(missionNumber: number, missionType: missionType) }
     object["retrospective"] = retrospective

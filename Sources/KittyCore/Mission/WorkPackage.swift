@@ -102,7 +102,7 @@ extension WorkPackage {
   }
 
   /// A `---` line, allowing surrounding spaces and a carriage return.
-  private static func isDelimiter(_ line: Substring.UTF8View.SubSequence) -> Bool {
+  static func isDelimiter(_ line: Substring.UTF8View.SubSequence) -> Bool {
     var bytes = line[...]
     while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
     while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0D { bytes = bytes.dropLast() }

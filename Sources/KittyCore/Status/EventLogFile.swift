@@ -42,17 +42,22 @@ extension EventLogReader {
     // The parts stay apart (see `EventStream.transitionParts`).
     var transitions: [[TransitionEvent]] = []
     var notes: [AnnotationEvent] = []
+    var retrospective = false
     for part in 0..<(bounds.count - 1) {
       let outcome = results.take(part)
       transitions.append(outcome.transitions)
       notes.append(contentsOf: outcome.annotations)
+      retrospective = retrospective || outcome.retrospective
     }
-    return EventStream(transitionParts: transitions, annotations: notes)
+    var stream = EventStream(transitionParts: transitions, annotations: notes)
+    stream.hasRetrospectiveRows = retrospective
+    return stream
   }
 
   struct PartOutcome: Sendable {
     var transitions: [TransitionEvent] = []
     var annotations: [AnnotationEvent] = []
+    var retrospective = false
     var lines = 0
     var error: EventLogError?
   }
@@ -88,6 +93,7 @@ extension EventLogReader {
         switch try parseRow(bytes: bytes, start: start, end: end, line: lineNumber, interner: &interner) {
         case .transition(let event)?: outcome.transitions.append(event)
         case .annotation(let annotation)?: if keepAnnotations { outcome.annotations.append(annotation) }
+        case .retrospective?: outcome.retrospective = true
         case nil: break
         }
       }

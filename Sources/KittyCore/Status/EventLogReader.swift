@@ -12,6 +12,7 @@ public enum EventLogReader {
     var transitions: [TransitionEvent] = []
     var annotations: [AnnotationEvent] = []
     var interner = Interner()
+    var retrospective = false
     var copy = text
     var failure: EventLogError?
     copy.withUTF8 { buffer in
@@ -20,6 +21,7 @@ public enum EventLogReader {
           switch try parseRow(bytes: bytes, start: start, end: end, line: lineNumber, interner: &interner) {
           case .transition(let event)?: transitions.append(event)
           case .annotation(let annotation)?: annotations.append(annotation)
+          case .retrospective?: retrospective = true
           case nil: break
           }
         }
@@ -28,12 +30,16 @@ public enum EventLogReader {
       }
     }
     if let failure { throw failure }
-    return EventStream(transitions: transitions, annotations: annotations)
+    var stream = EventStream(transitions: transitions, annotations: annotations)
+    stream.hasRetrospectiveRows = retrospective
+    return stream
   }
 
   enum Row {
     case transition(TransitionEvent)
     case annotation(AnnotationEvent)
+    /// A `retrospective.*` row: not a transition, but status.json gets a block for it.
+    case retrospective
   }
 
   typealias LineHandler = (UnsafeBufferPointer<UInt8>, Int, Int, Int) throws(EventLogError) -> Void
@@ -218,8 +224,8 @@ public enum EventLogReader {
       }
       return .annotation(try annotation(from: fields, reader: reader, line: line))
     }
+    if fields.eventName.flatMap(reader.string)?.hasPrefix("retrospective.") == true { return .retrospective }
     if fields.hasEventType { return nil }
-    if let name = fields.eventName.flatMap(reader.string), name.hasPrefix("retrospective.") { return nil }
     if let type = fields.type.flatMap(reader.string), type.lowercased().hasPrefix("retrospective") { return nil }
     return .transition(try transition(from: fields, reader: reader, interner: &interner))
   }
@@ -376,17 +382,8 @@ public enum EventLogReader {
     return "[" + quoted.joined(separator: ", ") + "]"
   }
 
-  /// Python's `str(value)` for the scalar shapes that appear in logs.
-  public static func pythonString(_ value: JSONValue) -> String {
-    switch value {
-    case .string(let s): return s
-    case .null: return "None"
-    case .bool(let b): return b ? "True" : "False"
-    case .int(let i): return String(i)
-    case .double(let d): return JSONWriter.pythonFloat(d)
-    default: return JSONWriter.pythonDefault.string(value)
-    }
-  }
+  /// Python's `str(value)` (see `PythonRepr`).
+  public static func pythonString(_ value: JSONValue) -> String { PythonRepr.str(value) }
 
   /// `decode_actor` + `actor_identity_str`: a structured actor must have exactly role/profile/tool/model.
   static func actorIdentity(_ value: JSONValue, line: Int) throws(EventLogError) -> String {
@@ -528,8 +525,5 @@ public enum EventLogReader {
     return AnnotationEvent(eventID: idText, wpID: wpID, at: at, actor: actor, delta: delta)
   }
 
-  static func pythonRepr(_ value: JSONValue) -> String {
-    if case .string(let s) = value { return "'\(s)'" }
-    return pythonString(value)
-  }
+  static func pythonRepr(_ value: JSONValue) -> String { PythonRepr.repr(value) }
 }

@@ -9,8 +9,9 @@ public enum Retrospective {
     "retrospective.completed": "completed", "retrospective.skipped": "skipped", "retrospective.failed": "failed",
   ]
 
-  /// The block for the log at `path`, nil when it has no retrospective rows (status.json then has no key).
-  /// Only lines that mention `retrospective.` are parsed; the transitions were validated by the reader already.
+  /// The block for the log at `path`, nil when it has no retrospective rows (status.json then has no key). Read
+  /// only when the event reader saw such rows; only lines that mention `retrospective.` are parsed (the reader has
+  /// validated the rest).
   public static func block(eventLog path: String) -> JSONValue? {
     let marker = Array("retrospective.".utf8)
     func mentions(_ bytes: Data) -> Bool {
@@ -18,7 +19,7 @@ public enum Retrospective {
         marker.withUnsafeBytes { kitty_contains(haystack.baseAddress, haystack.count, $0.baseAddress, $0.count) != 0 }
       }
     }
-    guard let data = FileManager.default.contents(atPath: path), mentions(data) else { return nil }
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
     var rows: [JSONObject] = []
     for line in data.split(separator: 0x0A) where mentions(line) {
       guard case .object(let row)? = try? JSONParser.parse([UInt8](line)),

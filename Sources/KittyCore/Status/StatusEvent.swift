@@ -48,6 +48,8 @@ public struct EventStream: Sendable, Equatable {
   /// They stay apart because joining them would copy (retain and release) every event; the reducer walks them.
   public internal(set) var transitionParts: [[TransitionEvent]]
   public var annotations: [AnnotationEvent] = []
+  /// Whether the log holds `retrospective.*` rows (status.json then carries a `retrospective` block).
+  public var hasRetrospectiveRows = false
 
   public init(transitions: [TransitionEvent] = [], annotations: [AnnotationEvent] = []) {
     self.transitionParts = [transitions]
@@ -67,6 +69,7 @@ public struct EventStream: Sendable, Equatable {
 
   /// Streams are equal when they hold the same events, however the reader split them.
   public static func == (a: EventStream, b: EventStream) -> Bool {
-    a.annotations == b.annotations && a.transitionParts.joined().elementsEqual(b.transitionParts.joined())
+    a.annotations == b.annotations && a.hasRetrospectiveRows == b.hasRetrospectiveRows
+      && a.transitionParts.joined().elementsEqual(b.transitionParts.joined())
   }
 }
