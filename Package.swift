@@ -11,6 +11,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
   ],
   targets: [
     .systemLibrary(
@@ -21,22 +22,37 @@ let package = Package(
     .target(name: "CKittyShims", dependencies: ["CLibgit2"]),
     .target(name: "KittyGit", dependencies: ["CLibgit2", "CKittyShims"]),
     .target(name: "CKittySystem"),
-    .target(name: "KittyCore", dependencies: ["Yams", "CKittySystem"]),
+    /// Infrastructure with no domain knowledge: processes (swift-subprocess: own group, scrubbed environment,
+    /// teardown, typed exit status, output streamed to a file).
+    .target(
+      name: "KittyBasics", dependencies: [.product(name: "Subprocess", package: "swift-subprocess"), "CKittySystem"]),
+    /// The domain: missions, WPs, lanes and their guards, the event log and its fold, status files, policy.
+    .target(name: "KittyCore", dependencies: ["Yams", "CKittySystem", "KittyBasics"]),
+    /// Lane/review branches, lane worktrees, merges and cleanup, all through KittyGit.
     .target(name: "KittyWorkspaces", dependencies: ["KittyCore", "KittyGit"]),
     .target(name: "KittyHost", dependencies: ["KittyCore", "KittyGit", "KittyWorkspaces"]),
     .target(name: "KittyHooks", dependencies: ["KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces"]),
+    /// Executors run one agent invocation and report a typed outcome: the local one today, sandboxed and cluster
+    /// ones behind the same protocol; agent adapters (argv per role, structured output, verdicts, usage).
+    .target(name: "KittyExecutors", dependencies: ["KittyBasics", "KittyCore", "KittyGit"]),
+    /// The async run loop: an actor owning the run state, one task per WP, talking to a `Host` and an `Executor`.
     .target(
       name: "KittyOrchestrator",
       dependencies: [
-        "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", .product(name: "TOMLKit", package: "TOMLKit"),
+        "KittyHost", "KittyCore", "KittyBasics", "KittyExecutors", "KittyGit", "KittyWorkspaces",
+        .product(name: "TOMLKit", package: "TOMLKit"),
       ]),
     .target(
       name: "KittyDoctor",
-      dependencies: ["KittyOrchestrator", "KittyHooks", "KittyHost", "KittyWorkspaces", "KittyCore", "KittyGit"]),
+      dependencies: [
+        "KittyOrchestrator", "KittyExecutors", "KittyBasics", "KittyHooks", "KittyHost", "KittyWorkspaces", "KittyCore",
+        "KittyGit",
+      ]),
     .target(
       name: "KittyCLI",
       dependencies: [
-        "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", "KittyOrchestrator", "KittyHooks", "KittyDoctor",
+        "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", "KittyOrchestrator", "KittyExecutors", "KittyHooks",
+        "KittyDoctor", "KittyBasics",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -49,7 +65,11 @@ let package = Package(
       name: "KittyWorkspacesTests", dependencies: ["KittyWorkspaces", "KittyGit", "KittyCore", "KittyTestSupport"]),
     .testTarget(
       name: "KittyOrchestratorTests",
-      dependencies: ["KittyOrchestrator", "KittyHost", "KittyCore", "KittyGit", "KittyTestSupport"]),
+      dependencies: [
+        "KittyOrchestrator", "KittyExecutors", "KittyHost", "KittyCore", "KittyGit", "KittyTestSupport",
+      ]),
+    .testTarget(name: "KittyBasicsTests", dependencies: ["KittyBasics", "KittyTestSupport"]),
+    .testTarget(name: "KittyExecutorsTests", dependencies: ["KittyExecutors", "KittyCore", "KittyTestSupport"]),
     .testTarget(name: "KittyHooksTests", dependencies: ["KittyHooks", "KittyCore", "KittyTestSupport"]),
     .testTarget(
       name: "KittyDoctorTests",

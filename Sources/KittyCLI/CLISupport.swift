@@ -36,6 +36,18 @@ enum Console {
     }
   }
 
+  /// `run` for async bodies.
+  static func run(_ body: () async throws -> Void) async throws {
+    do {
+      try await body()
+    } catch let exit as ExitCode {
+      throw exit
+    } catch {
+      Console.error(describe(error))
+      throw ExitCode(1)
+    }
+  }
+
   static func describe(_ error: Error) -> String {
     if let described = error as? CustomStringConvertible { return described.description }
     return error.localizedDescription

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KittyCore
+import KittyExecutors
 import KittyHooks
 import KittyHost
 import KittyOrchestrator
@@ -108,14 +109,14 @@ struct NextCommand: ParsableCommand {
   }
 }
 
-struct StartCommand: ParsableCommand {
+struct StartCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "start", abstract: "Claim a WP as yourself; prints its worktree path (cd there).")
   @Argument(help: "The WP id, e.g. WP01.") var wp: String
   @Option(name: .long, help: "Mission handle; inferred from the current lane worktree, else the only mission.")
   var mission: String?
-  func run() throws {
-    try Console.run {
+  func run() async throws {
+    try await Console.run {
       let flow = try DeveloperFlow(directory: Console.currentDirectory)
       let started = try flow.start(wp: wp, mission: mission)
       Console.reportIncluded(started.included)
@@ -126,7 +127,7 @@ struct StartCommand: ParsableCommand {
         !setup.isDone(in: started.workspace)
       {
         Console.error("worktree setup: \(setup.command) (log \(setup.shownLog))")
-        if let failure = setup.run(in: started.workspace, runner: { AgentRunner.run($0) { _ in } }) {
+        if let failure = await setup.run(in: started.workspace, runner: { await LocalExecutor().run($0) { _ in } }) {
           throw ValidationError(failure)
         }
         Console.error("worktree setup done")

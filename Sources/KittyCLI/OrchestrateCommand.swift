@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KittyCore
+import KittyExecutors
 import KittyHost
 import KittyOrchestrator
 
@@ -16,11 +17,14 @@ struct RunOptions: ParsableArguments {
   @Flag(name: .long, help: "Accept and merge the mission when every WP is approved.") var merge = false
   @Option(name: .long, help: "Branch merge-mission merges into (default: the mission's target).") var target: String?
   @Option(name: .long, help: "merge or squash.") var strategy: String?
+  @Option(name: .long, help: "Start no new agent run once the run has spent this many US dollars.")
+  var maxCostUsd: Double?
   @Flag(name: .long, help: "One JSON object per event on stdout (NDJSON).") var json = false
 
   func validate() throws {
     if let maxConcurrent, maxConcurrent < 1 { throw ValidationError("--max-concurrent must be at least 1") }
-    if let host, !["native", "spec-kitty"].contains(host) { throw ValidationError("--host is native or spec-kitty") }
+    if let host, HostKind(rawValue: host) == nil { throw ValidationError("--host is native or spec-kitty") }
+    if let maxCostUsd, !(maxCostUsd > 0) { throw ValidationError("--max-cost-usd must be a positive amount") }
     if let strategy, !["merge", "squash", "rebase"].contains(strategy) {
       throw ValidationError("--strategy is merge or squash")
     }
@@ -28,10 +32,6 @@ struct RunOptions: ParsableArguments {
 }
 
 enum RunSupport {
-  static func makeHost(_ kind: String, root: String) -> OrchestratorHost {
-    kind == "spec-kitty" ? SpecKittyHost(root: root) : InProcessHost(root: root)
-  }
-
   static func sink(json: Bool) -> ProgressSink {
     if json { return JSONProgress() }
     if isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" {
@@ -40,12 +40,14 @@ enum RunSupport {
     return LineProgress()
   }
 
-  /// SIGINT/SIGTERM stop the run: agents' process groups are killed and the state is saved.
+  /// SIGINT/SIGTERM stop the run: its WP tasks are cancelled, which tears down every agent's process group.
   static func installSignalHandlers(_ orchestrator: Orchestrator) -> [DispatchSourceSignal] {
     [SIGINT, SIGTERM].map { signalNumber in
       signal(signalNumber, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-      source.setEventHandler { orchestrator.stop(reason: signalNumber == SIGINT ? "interrupted" : "terminated") }
+      source.setEventHandler {
+        Task { await orchestrator.stop(reason: signalNumber == SIGINT ? "interrupted" : "terminated") }
+      }
       source.resume()
       return source
     }
@@ -70,29 +72,32 @@ enum RunSupport {
     }
     options.maxConcurrent = run.maxConcurrent ?? savedOptions["max_concurrent"]?.intValue ?? config.maxConcurrentWPs
     options.actor = run.actor ?? saved?.actor ?? "git-kitty"
-    options.hostKind = run.host ?? saved?.host ?? "native"
+    options.hostKind = (run.host ?? saved?.host).flatMap(HostKind.init(rawValue:)) ?? .native
     options.merge = run.merge || savedOptions["merge"]?.boolValue == true
     options.target = run.target ?? savedOptions["target"]?.stringValue
     options.strategy = run.strategy ?? savedOptions["strategy"]?.stringValue
+    options.maxCostUSD = run.maxCostUsd ?? savedOptions["max_cost_usd"]?.doubleValue ?? config.maxCostUSD
     return options
   }
 
   /// Runs to the end and exits with the run's status; the summary goes to stderr (NDJSON keeps stdout).
-  static func execute(_ options: OrchestrateOptions, slug: String, json: Bool, resuming: RunState?) throws {
-    let host = makeHost(options.hostKind, root: options.root)
-    let preflight = Preflight.check(options: options, host: host, slug: slug)
+  static func execute(_ options: OrchestrateOptions, slug: String, json: Bool, resuming: RunState?) async throws {
+    let host = options.hostKind.make(root: options.root)
+    let preflight = await Preflight.check(options: options, host: host, slug: slug)
     guard preflight.ok || resuming != nil && preflight.problems.allSatisfy({ $0.contains("no ready WP") }) else {
       throw ValidationError("cannot start:\n  " + preflight.problems.joined(separator: "\n  "))
     }
-    var state = resuming ?? RunState(mission: slug, host: host.name, actor: options.actor, options: options.json)
+    var state =
+      resuming ?? RunState(mission: slug, host: host.kind.rawValue, actor: options.actor, options: options.json)
     state.state = "running"
     // The lock first: a resume refused because a run is alive must not touch that run's agents.
     let lock = try RunLock(root: options.root, runID: state.runID, mission: slug)
     defer { lock.release() }
     if let saved = resuming { ProcessGroups.killOrphans(saved, root: options.root) }
-    let orchestrator = Orchestrator(options: options, host: host, sink: sink(json: json), slug: slug, resuming: state)
+    let orchestrator = Orchestrator(
+      options: options, host: host, executor: LocalExecutor(), sink: sink(json: json), slug: slug, resuming: state)
     let handlers = installSignalHandlers(orchestrator)
-    let result = orchestrator.run()
+    let result = await orchestrator.run()
     handlers.forEach { $0.cancel() }
     FileHandle.standardError.write(Data("\n\(result.summary)\n".utf8))
     if result.exitCode != 0 { throw ExitCode(result.exitCode) }
@@ -100,7 +105,7 @@ enum RunSupport {
 }
 
 /// `git kitty orchestrate --mission M`: implement and review every WP with agent CLIs.
-struct OrchestrateCommand: ParsableCommand {
+struct OrchestrateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "orchestrate",
     abstract: "Drive every WP of a mission through implementation and review with AI agent CLIs.")
@@ -108,15 +113,15 @@ struct OrchestrateCommand: ParsableCommand {
   @Flag(name: .long, help: "Check everything and change nothing.") var dryRun = false
   @OptionGroup var runOptions: RunOptions
 
-  func run() throws {
-    try Console.run {
+  func run() async throws {
+    try await Console.run {
       let repository = try HostRepository.locate(from: Console.currentDirectory)
       let config = try OrchestratorConfig.load(root: repository.root)
       let slug = try? repository.mission(mission).slug
       let options = RunSupport.options(runOptions, root: repository.root, mission: mission, config: config, saved: nil)
       if dryRun {
-        let report = Preflight.check(
-          options: options, host: RunSupport.makeHost(options.hostKind, root: repository.root), slug: slug)
+        let report = await Preflight.check(
+          options: options, host: options.hostKind.make(root: repository.root), slug: slug)
         for note in report.notes { print("ok       \(note)") }
         for problem in report.problems { print("PROBLEM  \(problem)") }
         print(
@@ -125,20 +130,20 @@ struct OrchestrateCommand: ParsableCommand {
         return
       }
       guard let slug else { throw ValidationError("mission \(mission) not found in kitty-specs/") }
-      try RunSupport.execute(options, slug: slug, json: runOptions.json, resuming: nil)
+      try await RunSupport.execute(options, slug: slug, json: runOptions.json, resuming: nil)
     }
   }
 }
 
 /// `git kitty resume`: continue the last run, adopting WPs left in flight.
-struct ResumeCommand: ParsableCommand {
+struct ResumeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "resume",
     abstract: "Continue the last run: kill orphaned agents, adopt in-flight WPs, go on.")
   @OptionGroup var runOptions: RunOptions
 
-  func run() throws {
-    try Console.run {
+  func run() async throws {
+    try await Console.run {
       let repository = try HostRepository.locate(from: Console.currentDirectory)
       guard let saved = RunState.load(root: repository.root) else {
         throw ValidationError("no previous run in this repository (\(RunState.fileName) is missing)")
@@ -146,7 +151,7 @@ struct ResumeCommand: ParsableCommand {
       let config = try OrchestratorConfig.load(root: repository.root)
       let options = RunSupport.options(
         runOptions, root: repository.root, mission: saved.mission, config: config, saved: saved)
-      try RunSupport.execute(options, slug: saved.mission, json: runOptions.json, resuming: saved)
+      try await RunSupport.execute(options, slug: saved.mission, json: runOptions.json, resuming: saved)
     }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KittyCore
+import KittyExecutors
 import KittyGit
 import KittyHost
 import KittyOrchestrator
@@ -62,7 +63,7 @@ extension Doctor {
     var found: [String] = []
     var lookedFor: [String] = []
     for id in AgentCatalog.builtIn.keys.sorted() where id != "script" {
-      guard let spec = try? AgentCatalog.spec(id, config: config) else { continue }
+      guard let spec = try? AgentCatalog.spec(id, settings: config.agentSettings[id]) else { continue }
       lookedFor.append(spec.command)
       if let path = which(spec.command) { found.append("\(id) (\(path))") }
     }
@@ -70,7 +71,7 @@ extension Doctor {
       var missing: [String] = []
       for id in Set(config.implementationAgents + config.reviewAgents).sorted() {
         do {
-          let spec = try AgentCatalog.spec(id, config: config)
+          let spec = try AgentCatalog.spec(id, settings: config.agentSettings[id])
           if !spec.isScript && which(spec.command) == nil { missing.append("\(id) (\(spec.command))") }
         } catch {
           missing.append(error.description)

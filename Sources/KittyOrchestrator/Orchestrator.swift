@@ -1,5 +1,7 @@
 import Foundation
+import KittyBasics
 import KittyCore
+import KittyExecutors
 import KittyGit
 import KittyHost
 import KittyWorkspaces
@@ -12,11 +14,13 @@ public struct OrchestrateOptions: Sendable {
   public var reviewAgents: [String]
   public var maxConcurrent: Int
   public var actor: String
-  public var hostKind: String
+  public var hostKind: HostKind
   public var merge = false
   public var target: String?
   public var strategy: String?
   public var config: OrchestratorConfig
+  /// Stop starting agent runs once this much was spent (USD, as the CLIs report it).
+  public var maxCostUSD: Double?
   /// Seconds between retries grow from this base (exponential, with jitter).
   public var backoffBase: Double = 2
 
@@ -28,15 +32,20 @@ public struct OrchestrateOptions: Sendable {
     reviewAgents = config.singleAgentMode ? config.implementationAgents : config.reviewAgents
     maxConcurrent = config.maxConcurrentWPs
     actor = "git-kitty"
-    hostKind = "native"
+    hostKind = .native
+    maxCostUSD = config.maxCostUSD
   }
 
   public var json: JSONObject {
     [
       "implementation_agents": .strings(implementationAgents), "review_agents": .strings(reviewAgents),
       "max_concurrent": .int(maxConcurrent), "merge": .bool(merge), "target": .optional(target),
-      "strategy": .optional(strategy),
+      "strategy": .optional(strategy), "max_cost_usd": maxCostUSD.map { .double($0) } ?? .null,
     ]
+  }
+
+  func spec(_ id: String) throws(AgentCatalog.Failure) -> AgentSpec {
+    try AgentCatalog.spec(id, settings: config.agentSettings[id])
   }
 }
 
@@ -47,106 +56,102 @@ public struct RunResult: Sendable {
   public var summary: String
 }
 
-/// Drives every WP of a mission through implementation and review with agent CLIs, in parallel where the
-/// dependencies allow. Event-driven: a WP finishing wakes the scheduler; there is no polling sleep.
-public final class Orchestrator: @unchecked Sendable {
+/// Drives every WP of a mission through implementation and review, in parallel where the dependencies allow.
+/// The actor owns the run state; each WP is a task in one task group; a WP finishing wakes the scheduler (no
+/// polling); `stop` cancels the group, which tears down every agent's process group.
+public actor Orchestrator {
   let options: OrchestrateOptions
-  let host: OrchestratorHost
+  let host: any MissionHost
+  let executor: any Executor
   let sink: ProgressSink
-  private let condition = NSCondition()
+  let slug: String
+  let policy: String
   private var state: RunState
-  private var active: Set<String> = []
   private var setAside: [String: String] = [:]
   private var claimFailures: [String: Int] = [:]
   private var stopping = false
-  private var children: [String: pid_t] = [:]
-  let policy: String
-  let slug: String
+  private var budgetReported = false
+  private var loop: Task<Void, Never>?
+  nonisolated let runID: String
 
   public init(
-    options: OrchestrateOptions, host: OrchestratorHost, sink: ProgressSink, slug: String, resuming: RunState? = nil
+    options: OrchestrateOptions, host: any MissionHost, executor: any Executor = LocalExecutor(), sink: ProgressSink,
+    slug: String, resuming: RunState? = nil
   ) {
     self.options = options
     self.host = host
+    self.executor = executor
     self.sink = sink
     self.slug = slug
-    var fresh = resuming ?? RunState(mission: slug, host: host.name, actor: options.actor, options: options.json)
+    var fresh =
+      resuming ?? RunState(mission: slug, host: host.kind.rawValue, actor: options.actor, options: options.json)
     fresh.state = "running"
     fresh.pid = getpid()
     self.state = fresh
+    runID = fresh.runID
     let family = options.implementationAgents.first ?? "unknown"
     policy = JSONWriter.pythonDefault.string([
-      "orchestrator_id": "git-kitty", "orchestrator_version": "0.1.0", "agent_family": .string(family),
-      "approval_mode": "full_auto", "sandbox_mode": "workspace_write", "network_mode": "inherited",
-      "dangerous_flags": [],
+      "orchestrator_id": "git-kitty", "orchestrator_version": .string(GitKittyVersion.current),
+      "agent_family": .string(family), "approval_mode": "full_auto", "sandbox_mode": "workspace_write",
+      "network_mode": "inherited", "dangerous_flags": [],
     ])
   }
 
   // MARK: state
 
   func update(_ wp: String, _ change: (inout WPRunState) -> Void) {
-    condition.lock()
     var entry = state.wps[wp] ?? WPRunState()
     change(&entry)
     entry.updatedAt = Timestamp.isoNow()
     state.wps[wp] = entry
     state.updatedAt = entry.updatedAt!
-    let snapshot = state
-    condition.unlock()
-    snapshot.save(root: options.root)
+    state.save(root: options.root)
   }
 
-  func lockedState() -> RunState {
-    condition.lock()
-    defer { condition.unlock() }
-    return state
-  }
+  var snapshot: RunState { state }
+
+  func wpState(_ wp: String) -> WPRunState? { state.wps[wp] }
 
   func emit(_ event: ProgressEvent) {
-    condition.lock()
-    let snapshot = state
-    condition.unlock()
-    sink.emit(event, state: snapshot)
+    sink.emit(event, state: state)
   }
 
-  var isStopping: Bool {
-    condition.lock()
-    defer { condition.unlock() }
-    return stopping
+  var isStopping: Bool { stopping }
+
+  /// Adds what an agent run spent; true while the budget allows another run.
+  func record(_ usage: AgentUsage?, wp: String) {
+    guard let usage else { return }
+    update(wp) { $0.usage = ($0.usage ?? AgentUsage()) + usage }
   }
 
-  /// Stops scheduling and kills every running agent's process group (SIGTERM, then SIGKILL).
-  public func stop(reason: String) {
-    condition.lock()
-    stopping = true
-    let groups = Array(children.values)
-    condition.broadcast()
-    condition.unlock()
-    for pgid in groups { kill(-pgid, SIGTERM) }
-    emit(ProgressEvent("stopping", "stopping: \(reason)"))
-  }
-
-  func register(_ wp: String, pid: pid_t?) {
-    condition.lock()
-    if let pid { children[wp] = pid } else { children[wp] = nil }
-    condition.unlock()
-  }
-
-  // MARK: host
-
-  func call(_ args: [String]) -> HostResponse {
-    var response = host.call(args)
-    // A host that crashed or timed out gets one more chance before the WP is set aside.
-    if response.transportError != nil {
-      usleep(500_000)
-      response = host.call(args)
+  /// Whether `--max-cost-usd` still allows starting an agent run.
+  func budgetAllowsRun() -> Bool {
+    guard let limit = options.maxCostUSD else { return true }
+    let spent = state.usage.costUSD ?? 0
+    if spent < limit { return true }
+    if !budgetReported {
+      budgetReported = true
+      emit(
+        ProgressEvent(
+          "budget", String(format: "spent $%.4f of the $%.2f budget: no new agent runs start", spent, limit),
+          fields: ["cost_usd": .double(spent), "max_cost_usd": .double(limit)]))
     }
-    return response
+    return false
+  }
+
+  /// Stops scheduling and cancels every WP task (their agents' process groups get SIGTERM, then SIGKILL).
+  public func stop(reason: String) {
+    guard !stopping else { return }
+    stopping = true
+    emit(ProgressEvent("stopping", "stopping: \(reason)"))
+    loop?.cancel()
   }
 
   // MARK: the loop
 
-  public func run() -> RunResult {
+  enum Phase: Sendable { case implement, review }
+
+  public func run() async -> RunResult {
     RuntimeFiles.ignore(root: options.root)
     // What an earlier run killed mid-write left behind.
     AtomicFile.removeStaleTemporaries(in: "\(options.root)/.kittify")
@@ -156,179 +161,184 @@ public final class Orchestrator: @unchecked Sendable {
       ProgressEvent(
         "start",
         "orchestrating \(slug) with \(options.implementationAgents.joined(separator: ","))"
-          + " / \(options.reviewAgents.joined(separator: ",")), up to \(options.maxConcurrent) at once (host: \(host.name))"
-      ))
-    adoptInFlightWork()
-    while true {
-      condition.lock()
-      if stopping {
-        while !active.isEmpty { condition.wait() }
-        condition.unlock()
-        break
-      }
-      let free = options.maxConcurrent - active.count
-      let busy = active.union(setAside.keys)
-      condition.unlock()
-
-      var started = 0
-      if free > 0 {
-        let ready = call(["list-ready", "--mission", slug])
-        if !ready.success {
-          emit(ProgressEvent("host-error", "list-ready failed: \(ready.message)"))
-          return finish(state: "failed", exitCode: 1, summary: "the host failed: \(ready.message)")
-        }
-        let ids = ready.data["ready_work_packages"]?.arrayValue?.compactMap { $0["wp_id"]?.stringValue } ?? []
-        for wp in ids where !busy.contains(wp) && started < free {
-          launch(wp, phase: .implement)
-          started += 1
-        }
-      }
-      condition.lock()
-      if active.isEmpty && started == 0 {
-        condition.unlock()
-        break
-      }
-      // Event-driven: sleep until a WP finishes (or stop() is called).
-      let before = active
-      while active == before && !stopping { condition.wait() }
-      condition.unlock()
-    }
-    return wrapUp()
+          + " / \(options.reviewAgents.joined(separator: ",")), up to \(options.maxConcurrent) at once "
+          + "(host: \(host.kind.rawValue), executor: \(executor.name))"))
+    let task = Task { await self.schedule() }
+    loop = task
+    if stopping { task.cancel() }
+    await task.value
+    defer { removeRunScratch() }
+    if let hostFailure { return finish(state: "failed", exitCode: 1, summary: "the host failed: \(hostFailure)") }
+    return await wrapUp()
   }
 
-  enum Phase { case implement, review }
+  private var hostFailure: String?
 
-  /// Resume: WPs left claimed/in_progress re-run the implementer; for_review/in_review re-run the review.
-  func adoptInFlightWork() {
-    let mission = call(["mission-state", "--mission", slug])
-    guard mission.success else { return }
-    for item in mission.data["work_packages"]?.arrayValue ?? [] {
-      guard let wp = item["wp_id"]?.stringValue, let lane = item["lane"]?.stringValue else { continue }
-      switch lane {
-      case "claimed", "in_progress":
-        emit(ProgressEvent("adopt", wp: wp, "adopting \(lane) work: implementation resumes in its worktree"))
-        launch(wp, phase: .implement)
-      case "for_review", "in_review":
-        emit(ProgressEvent("adopt", wp: wp, "adopting \(lane) work: the review runs again"))
-        launch(wp, phase: .review)
+  /// The scheduler: starts ready WPs up to the limit and waits for any of them to finish.
+  private func schedule() async {
+    await withTaskGroup(of: (String, WorkPackageFlow.Outcome).self) { group in
+      var active: Set<String> = []
+      func launch(_ wp: String, _ phase: Phase) {
+        guard !active.contains(wp) else { return }
+        active.insert(wp)
+        let flow = WorkPackageFlow(orchestrator: self, wp: wp)
+        group.addTask { (wp, await flow.run(startingWith: phase)) }
+      }
+      for (wp, phase) in await adoptable() { launch(wp, phase) }
+      while !stopping && !Task.isCancelled {
+        let free = options.maxConcurrent - active.count
+        if free > 0 && budgetAllowsRun() {
+          do throws(HostError) {
+            let ready = try await host.listReady(mission: slug)
+            var started = 0
+            for wp in ready where !active.contains(wp) && setAside[wp] == nil && started < free {
+              launch(wp, .implement)
+              started += 1
+            }
+          } catch {
+            emit(ProgressEvent("host-error", "list-ready failed: \(error.message)"))
+            hostFailure = error.message
+            break
+          }
+        }
+        guard !active.isEmpty, let (wp, outcome) = await group.next() else { break }
+        active.remove(wp)
+        switch outcome {
+        case .setAside(let reason): setAside[wp] = reason
+        case .claimFailed(let reason):
+          claimFailures[wp, default: 0] += 1
+          if claimFailures[wp]! >= 3 { setAside[wp] = reason }
+        case .approved, .blocked, .stopped: break
+        }
+      }
+      // Stopping: the tasks were cancelled with this one; wait for their agents to be torn down.
+      await group.waitForAll()
+    }
+  }
+
+  /// Resume: WPs left claimed/in_progress go on implementing (or straight to review when their work is already
+  /// committed); for_review/in_review re-run the review.
+  private func adoptable() async -> [(String, Phase)] {
+    guard let mission = try? await host.missionState(mission: slug) else { return [] }
+    var adopted: [(String, Phase)] = []
+    for wp in mission.workPackages {
+      switch wp.lane {
+      case .claimed?, .inProgress?:
+        emit(ProgressEvent("adopt", wp: wp.id, "adopting \(wp.laneName) work: implementation resumes in its worktree"))
+        adopted.append((wp.id, .implement))
+      case .forReview?, .inReview?:
+        emit(ProgressEvent("adopt", wp: wp.id, "adopting \(wp.laneName) work: the review runs again"))
+        adopted.append((wp.id, .review))
       default:
         continue
       }
     }
-  }
-
-  func launch(_ wp: String, phase: Phase) {
-    condition.lock()
-    if active.contains(wp) {
-      condition.unlock()
-      return
-    }
-    active.insert(wp)
-    condition.unlock()
-    let thread = Thread { [self] in
-      let task = WorkPackageTask(orchestrator: self, wp: wp)
-      let outcome = task.run(startingWith: phase)
-      condition.lock()
-      active.remove(wp)
-      if case .setAside(let reason) = outcome { setAside[wp] = reason }
-      if case .claimFailed(let reason) = outcome {
-        claimFailures[wp, default: 0] += 1
-        if claimFailures[wp]! >= 3 { setAside[wp] = reason }
-      }
-      condition.broadcast()
-      condition.unlock()
-    }
-    thread.stackSize = 4 << 20
-    thread.start()
+    return adopted
   }
 
   // MARK: the end
 
-  func wrapUp() -> RunResult {
-    if isStopping {
+  private func wrapUp() async -> RunResult {
+    if stopping {
       return finish(
         state: "aborted", exitCode: 130,
         summary: "stopped; WPs in flight keep their lanes. Resume with: git kitty resume")
     }
-    let mission = call(["mission-state", "--mission", slug])
-    var lanes: [String: String] = [:]
-    for item in mission.data["work_packages"]?.arrayValue ?? [] {
-      if let wp = item["wp_id"]?.stringValue, let lane = item["lane"]?.stringValue { lanes[wp] = lane }
+    let mission: HostMissionState
+    do throws(HostError) {
+      mission = try await host.missionState(mission: slug)
+    } catch {
+      return finish(state: "failed", exitCode: 1, summary: "the host failed: \(error.message)")
     }
-    let finished = Set(["approved", "done", "canceled"])
-    let open = lanes.filter { !finished.contains($0.value) }.keys.sorted()
+    let lanes = mission.lanes
+    let finished: Set<Lane> = [.approved, .done, .canceled]
+    let open = mission.workPackages.filter { !finished.contains($0.lane ?? .planned) }.map(\.id).sorted()
     if open.isEmpty {
-      if options.merge { return acceptAndMerge(lanes: lanes) }
-      let done = lanes.filter { $0.value == "approved" || $0.value == "done" }.count
+      if options.merge { return await acceptAndMerge(lanes: lanes) }
+      let done = lanes.values.filter { $0 == .approved || $0 == .done }.count
       return finish(
         state: "completed", exitCode: 0,
         summary: "all \(done) WPs approved or done. Next: git kitty orchestrator-api accept-mission --mission \(slug) "
           + "--actor <you> && git kitty orchestrator-api merge-mission --mission \(slug)  (or rerun with --merge)")
     }
-    condition.lock()
-    let asides = setAside
-    condition.unlock()
     var reasons: [String] = []
     for wp in open {
-      let lane = lanes[wp] ?? "?"
-      if let why = asides[wp] {
+      let item = mission.workPackages.first { $0.id == wp }
+      let lane = item?.laneName ?? "?"
+      if let why = setAside[wp] {
         reasons.append("\(wp) (\(lane)): \(why)")
-      } else if lane == "blocked" {
+      } else if item?.lane == .blocked {
         reasons.append("\(wp) is blocked: \(state.wps[wp]?.lastError ?? "see its log")")
-      } else if lane == "planned" {
-        let item = mission.data["work_packages"]?.arrayValue?.first { $0["wp_id"]?.stringValue == wp }
-        let deps = item?["dependencies"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let waiting = deps.filter { !finished.contains(lanes[$0] ?? "") }
-        reasons.append(
-          "\(wp) waits for \(waiting.isEmpty ? "nothing (it was never claimed)" : waiting.joined(separator: ", "))")
+      } else if item?.lane == .planned {
+        let waiting = (item?.dependencies ?? []).filter { !finished.contains(lanes[$0] ?? .planned) }
+        if waiting.isEmpty, !budgetAllowsRun() {
+          reasons.append("\(wp) was not started: the cost budget is spent")
+        } else {
+          reasons.append(
+            "\(wp) waits for \(waiting.isEmpty ? "nothing (it was never claimed)" : waiting.joined(separator: ", "))")
+        }
       } else {
         reasons.append("\(wp) is \(lane)")
       }
     }
+    let budget =
+      options.maxCostUSD.map { limit in
+        (state.usage.costUSD ?? 0) >= limit
+          ? String(format: "\nThe $%.2f budget is spent; raise --max-cost-usd to go on.", limit) : ""
+      } ?? ""
     return finish(
       state: "attention", exitCode: 1,
-      summary: "\(open.count) WP(s) need attention:\n  " + reasons.joined(separator: "\n  ")
+      summary: "\(open.count) WP(s) need attention:\n  " + reasons.joined(separator: "\n  ") + budget
         + "\nFix what is named above, then: git kitty resume")
   }
 
-  func acceptAndMerge(lanes: [String: String]) -> RunResult {
-    if !lanes.isEmpty, lanes.values.allSatisfy({ $0 == "done" || $0 == "canceled" }) {
+  private func acceptAndMerge(lanes: [String: Lane]) async -> RunResult {
+    if !lanes.isEmpty, lanes.values.allSatisfy({ $0 == .done || $0 == .canceled }) {
       // A resumed or repeated run whose merge already happened: there is nothing left to merge.
       return finish(state: "completed", exitCode: 0, summary: "mission \(slug) is done: every WP is already merged")
     }
-    let accept = call(["accept-mission", "--mission", slug, "--actor", options.actor])
-    if !accept.success && !lanes.values.allSatisfy({ $0 == "done" }) {
-      return finish(state: "attention", exitCode: 1, summary: "accept-mission failed: \(accept.message)")
+    do throws(HostError) {
+      try await host.acceptMission(mission: slug, actor: options.actor)
+    } catch {
+      if !lanes.values.allSatisfy({ $0 == .done }) {
+        return finish(state: "attention", exitCode: 1, summary: "accept-mission failed: \(error.message)")
+      }
     }
-    var args = ["merge-mission", "--mission", slug]
-    if let target = options.target { args += ["--target", target] }
-    if let strategy = options.strategy { args += ["--strategy", strategy] }
-    let merge = call(args)
-    guard merge.success else {
-      return finish(
-        state: "attention", exitCode: 1,
-        summary:
-          "merge-mission failed: \(merge.message) \(merge.data["errors"].map { JSONWriter.pythonDefault.string($0) } ?? "")"
-      )
+    let merge: HostMergeResult
+    do throws(HostError) {
+      merge = try await host.mergeMission(mission: slug, target: options.target, strategy: options.strategy)
+    } catch {
+      let details = error.details["errors"].map { " " + JSONWriter.pythonDefault.string($0) } ?? ""
+      return finish(state: "attention", exitCode: 1, summary: "merge-mission failed: \(error.message)\(details)")
     }
-    emit(ProgressEvent("merged", "merged into \(merge.data["target_branch"]?.stringValue ?? "the target")"))
-    var summary = "mission \(slug) accepted and merged into \(merge.data["target_branch"]?.stringValue ?? "its target")"
-    if let kept = merge.data["kept"]?.arrayValue, !kept.isEmpty {
-      summary += "; kept for you: " + kept.map { JSONWriter.pythonDefault.string($0) }.joined(separator: ", ")
-    }
+    emit(ProgressEvent("merged", "merged into \(merge.targetBranch ?? "the target")"))
+    var summary = "mission \(slug) accepted and merged into \(merge.targetBranch ?? "its target")"
+    if !merge.kept.isEmpty { summary += "; kept for you: " + merge.kept.joined(separator: ", ") }
     return finish(state: "completed", exitCode: 0, summary: summary)
   }
 
-  func finish(state final: String, exitCode: Int32, summary: String) -> RunResult {
-    condition.lock()
+  private func finish(state final: String, exitCode: Int32, summary: String) -> RunResult {
     state.state = final
     state.summary = summary
     state.updatedAt = Timestamp.isoNow()
-    let snapshot = state
-    condition.unlock()
-    snapshot.save(root: options.root)
-    emit(ProgressEvent("finish", summary, fields: ["state": .string(final)]))
-    sink.finish(state: snapshot)
-    return RunResult(state: snapshot, exitCode: exitCode, summary: summary)
+    for key in state.wps.keys { state.wps[key]?.pid = nil }
+    state.save(root: options.root)
+    let usage = state.usage
+    var fields: JSONObject = [
+      "state": .string(final), "input_tokens": .int(usage.inputTokens), "output_tokens": .int(usage.outputTokens),
+    ]
+    if let cost = usage.costUSD { fields["cost_usd"] = .double(cost) }
+    emit(ProgressEvent("finish", summary, fields: fields))
+    sink.finish(state: state)
+    return RunResult(state: state, exitCode: exitCode, summary: summary)
+  }
+
+  // MARK: scratch files
+
+  /// This run's private scratch directory (verdict files), removed when the run ends.
+  nonisolated var scratchDirectory: String { "\(options.root)/.kittify/runs/\(runID)" }
+
+  private func removeRunScratch() {
+    try? FileManager.default.removeItem(atPath: scratchDirectory)
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KittyCore
+import KittyExecutors
 import TOMLKit
 
 /// `.kittify/orchestrator.toml` (the reference orchestrator's keys), with command-line flags overriding
@@ -15,21 +16,13 @@ public struct OrchestratorConfig: Sendable, Equatable {
   /// Review cycles before a WP is blocked with the last feedback.
   public var maxReviewCycles = 3
   /// Per-agent settings from `[agents.<id>]` tables.
-  public var agentSettings: [String: AgentSettings] = [:]
+  public var agentSettings: [String: AgentCatalog.Settings] = [:]
+  /// `max_cost_usd`: no new agent run starts once the run has spent this much.
+  public var maxCostUSD: Double?
   /// `[worktree] setup`: a shell command run once in each lane worktree before its first agent (dependencies,
   /// generated files), with `setup_timeout_seconds`.
   public var worktreeSetup: String?
   public var worktreeSetupTimeout: Double = 1800
-
-  public struct AgentSettings: Sendable, Equatable {
-    public var command: String?
-    public var args: [String]?
-    public var reviewArgs: [String]?
-    public var env: [String: String] = [:]
-    public var model: String?
-    public var timeoutSeconds: Double?
-    public var promptVia: String?
-  }
 
   public static let fileName = ".kittify/orchestrator.toml"
 
@@ -73,6 +66,12 @@ public struct OrchestratorConfig: Sendable, Equatable {
       return items
     }
     if let n = try int(value["max_concurrent_wps"], "max_concurrent_wps") { config.maxConcurrentWPs = n }
+    if let v = value["max_cost_usd"] {
+      guard let cost = v.doubleValue, cost > 0 else {
+        throw Invalid(message: "\(fileName): max_cost_usd must be a positive number of US dollars")
+      }
+      config.maxCostUSD = cost
+    }
     if case .object(let agents)? = value["agents"] {
       if let list = try strings(agents["implementation"], "agents.implementation") {
         config.implementationAgents = list
@@ -98,12 +97,13 @@ public struct OrchestratorConfig: Sendable, Equatable {
       if let n = try int(agents["max_review_cycles"], "agents.max_review_cycles") { config.maxReviewCycles = n }
       for (key, item) in agents {
         guard case .object(let table) = item else { continue }
-        var settings = AgentSettings()
+        var settings = AgentCatalog.Settings()
         settings.command = table["command"]?.stringValue
         settings.args = try strings(table["args"], "agents.\(key).args")
         settings.reviewArgs = try strings(table["review_args"], "agents.\(key).review_args")
         settings.model = table["model"]?.stringValue
         settings.promptVia = table["prompt_via"]?.stringValue
+        settings.output = table["output"]?.stringValue
         if let t = table["timeout_seconds"]?.intValue { settings.timeoutSeconds = Double(t) }
         for (name, v) in table["env"]?.objectValue ?? [:] { settings.env[name] = EventLogReader.pythonString(v) }
         config.agentSettings[key] = settings

@@ -1,5 +1,7 @@
 import Foundation
+import KittyBasics
 import KittyCore
+import KittyExecutors
 import KittyHost
 import KittyWorkspaces
 
@@ -11,51 +13,58 @@ public enum Preflight {
     public var ok: Bool { problems.isEmpty }
   }
 
-  public static func check(options: OrchestrateOptions, host: OrchestratorHost, slug: String?) -> Report {
+  public static func check(options: OrchestrateOptions, host: any MissionHost, slug: String?) async -> Report {
     var report = Report()
-    let contract = host.call(["contract-version", "--provider-version", "0.1.0"])
-    if contract.success, let version = contract.data["api_version"]?.stringValue {
+    do {
+      let version = try await host.contractVersion()
       if let parsed = SemanticVersion(version), parsed < SemanticVersion("1.2.0")! {
         report.problems.append("host contract \(version) is older than 1.2.0 (resolve-workspace is needed)")
       } else {
-        report.notes.append("host \(host.name): contract \(version)")
+        report.notes.append("host \(host.kind.rawValue): contract \(version)")
       }
-    } else {
-      report.problems.append("host \(host.name) did not answer contract-version: \(contract.message)")
+    } catch {
+      report.problems.append("host \(host.kind.rawValue) did not answer contract-version: \(error.message)")
     }
     if let slug {
-      let state = host.call(["mission-state", "--mission", slug])
-      if !state.success {
-        report.problems.append("mission \(slug): \(state.message)")
-      } else {
-        let lanes = (state.data["work_packages"]?.arrayValue ?? []).compactMap { $0["lane"]?.stringValue }
-        let ready = host.call(["list-ready", "--mission", slug]).data["ready_work_packages"]?.arrayValue?.count ?? 0
-        let inFlight = lanes.filter { ["claimed", "in_progress", "for_review", "in_review"].contains($0) }.count
-        let finished = lanes.filter { ["approved", "done", "canceled"].contains($0) }.count
+      do {
+        let state = try await host.missionState(mission: slug)
+        let lanes = state.workPackages.map { $0.lane ?? .planned }
+        let ready = (try? await host.listReady(mission: slug).count) ?? 0
+        let inFlight = lanes.filter { [.claimed, .inProgress, .forReview, .inReview].contains($0) }.count
+        let finished = lanes.filter { [.approved, .done, .canceled].contains($0) }.count
         if ready == 0 && inFlight == 0 && !lanes.isEmpty && finished == lanes.count {
-          let merged = lanes.allSatisfy { $0 == "done" || $0 == "canceled" }
+          let merged = lanes.allSatisfy { $0 == .done || $0 == .canceled }
           report.notes.append(
             merged
               ? "mission \(slug): every WP is already done; nothing to run"
               : "mission \(slug): every WP is approved; "
                 + (options.merge ? "only acceptance and the merge remain" : "nothing to run (add --merge to merge)"))
         } else if ready == 0 && inFlight == 0 {
+          let names = Set(state.workPackages.map(\.laneName)).sorted()
           report.problems.append(
-            "mission \(slug) has no ready WP and no work in flight (lanes: \(Set(lanes).sorted().joined(separator: ", ")))"
-          )
+            "mission \(slug) has no ready WP and no work in flight (lanes: \(names.joined(separator: ", ")))")
         } else {
           report.notes.append("mission \(slug): \(ready) ready, \(inFlight) in flight, \(lanes.count) WPs")
         }
+      } catch {
+        report.problems.append("mission \(slug): \(error.message)")
       }
     } else {
       report.problems.append("mission \(options.mission) was not found")
     }
     for id in Set(options.implementationAgents + options.reviewAgents).sorted() {
       do {
-        let spec = try AgentCatalog.spec(id, config: options.config)
+        let spec = try options.spec(id)
+        if let flag = bypassFlag(spec) {
+          report.problems.append(
+            "agent \(id) is configured with \(flag), which turns off the CLI's own permission checks; git-kitty uses a "
+              + "bypass mode only inside a sandbox, and this run has none. Remove it from [agents.\(id)] in "
+              + "\(OrchestratorConfig.fileName)")
+        }
         if spec.isScript {
           report.notes.append("agent script: built in")
-        } else if let path = ChildProcess.resolve(spec.command, environment: ProcessInfo.processInfo.environment) {
+        } else if let path = ProcessEnvironment.resolve(spec.command, environment: ProcessInfo.processInfo.environment)
+        {
           report.notes.append("agent \(id): \(path)")
         } else {
           report.problems.append("agent \(id): \(spec.command) is not on PATH")
@@ -73,12 +82,24 @@ public enum Preflight {
       } else {
         report.notes.append("target branch \(target) (not protected)")
       }
-      if host.name == "native" && mission.topology.hasCoordinationBranch {
+      if host.kind == .native && mission.topology.hasCoordinationBranch {
         report.problems.append(
           "mission \(slug) uses spec-kitty's \(mission.topology.rawValue) topology (status on a coordination branch), "
             + "which git-kitty's native host reads but does not write: run with --host spec-kitty")
       }
     }
     return report
+  }
+
+  /// Flags that make an agent CLI skip its own permission checks or sandbox (and `IS_SANDBOX=1`, which tells
+  /// Claude Code as root that something else confines it).
+  static let bypassFlags = [
+    "bypassPermissions", "--dangerously-skip-permissions", "danger-full-access",
+    "--dangerously-bypass-approvals-and-sandbox", "--yolo",
+  ]
+
+  static func bypassFlag(_ spec: AgentSpec) -> String? {
+    if spec.env["IS_SANDBOX"] != nil { return "IS_SANDBOX" }
+    return (spec.implementationArgs + spec.reviewArgs).first { arg in bypassFlags.contains { arg.contains($0) } }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KittyCore
+import KittyExecutors
 
 /// Something that happened during a run.
 public struct ProgressEvent: Sendable {

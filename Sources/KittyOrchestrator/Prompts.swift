@@ -21,16 +21,18 @@ public enum Prompts {
       Implement the work package below, inside this worktree only.
 
       Rules:
-      - Commit your work on this branch with git (`git add` + `git commit`). Uncommitted changes are committed for
-        you when you exit, but a run that leaves no new commit counts as failed.
+      - Commit your work on this branch with git (`git add` + `git commit`) before you finish. A run that leaves
+        no new commit counts as failed.
+      - Run the project's build and tests in this worktree where it has them.
       - Do not switch branches, rebase, push, or touch other worktrees or the main checkout.
-      - Do not edit kitty-specs/*/status.events.jsonl or status.json: git-kitty records progress.
+      - Do not edit kitty-specs/*/status.events.jsonl or status.json: git-kitty records progress, including the
+        subtasks below once your work is committed.
 
       """
     if !c.subtasks.isEmpty {
       text += """
-        Subtasks (record each when finished):
-        \(c.subtasks.map { "- \($0): `git kitty subtasks mark \($0) --mission \(c.missionSlug)`" }.joined(separator: "\n"))
+        Subtasks (all of them are part of this work package):
+        \(c.subtasks.map { "- \($0)" }.joined(separator: "\n"))
 
         """
     }
@@ -48,6 +50,18 @@ public enum Prompts {
       """
   }
 
+  /// Rework in a continued session: the agent already has the work package; only the feedback is new.
+  public static func reworkContinuation(_ c: Context, feedback: String, cycle: Int) -> String {
+    """
+    # git-kitty: the review of \(c.wpID) (cycle \(cycle)) asks for changes
+
+    Address all of the feedback below in `\(c.workspace)` on branch `\(c.branch)`, run the tests, and commit.
+
+    \(feedback.isEmpty ? "(the reviewer gave no details)" : feedback)
+
+    """
+  }
+
   public static func review(_ c: Context, diff: String, verdictFile: String, cycle: Int) -> String {
     """
     # git-kitty: review \(c.wpID) of mission \(c.missionSlug) (review cycle \(cycle))
@@ -58,14 +72,14 @@ public enum Prompts {
     Criteria: the work package's objectives are met; the change stays within its owned files; the code builds
     and its tests pass where the project has them; nothing unrelated changed.
 
-    Report your verdict by writing this JSON file (outside the worktree):
+    You may read files and run read-only git commands (`git diff`, `git log`, `git show`, `git status`). Whatever
+    you change in the worktree is discarded: only the commit under review can be merged.
 
-        \(verdictFile)
-        {"verdict": "approved", "feedback": "…"}   or   {"verdict": "changes_requested", "feedback": "what to fix"}
+    End your final message with your verdict on a line of its own, which reads exactly `KITTY_VERDICT: approved`
+    or `KITTY_VERDICT: changes_requested`, followed by the feedback (for changes: what to fix, precisely).
 
-    If you cannot write files, end your output with a line `KITTY_VERDICT: approved` or
-    `KITTY_VERDICT: changes_requested` followed by the feedback. Without a verdict the review counts as failed
-    (not as a rejection).
+    (A reviewer that can write files may instead write `{"verdict": "approved"|"changes_requested", "feedback":
+    "…"}` to \(verdictFile).) Without a verdict the review counts as failed, not as a rejection.
 
     ## Changes since \(c.baseRef)
 

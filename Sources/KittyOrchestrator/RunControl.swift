@@ -1,5 +1,6 @@
 import Foundation
 import KittyCore
+import KittyExecutors
 import KittyHost
 import KittyWorkspaces
 
@@ -46,14 +47,12 @@ public struct RunStatus: Sendable {
   public var holder: String?
   public var hookEvents: [String]
 
-  public static func collect(root: String) throws -> RunStatus {
+  /// Lanes come from the files through the in-process host (a status read must not start spec-kitty).
+  public static func collect(root: String) async -> RunStatus {
     let state = RunState.load(root: root)
     var lanes: [String: String] = [:]
-    if let state {
-      let response = InProcessHost(root: root).call(["mission-state", "--mission", state.mission])
-      for item in response.data["work_packages"]?.arrayValue ?? [] {
-        if let wp = item["wp_id"]?.stringValue, let lane = item["lane"]?.stringValue { lanes[wp] = lane }
-      }
+    if let state, let mission = try? await LocalHost(root: root).missionState(mission: state.mission) {
+      for wp in mission.workPackages { lanes[wp.id] = wp.laneName }
     }
     let holder = RunLock.holder(root: root)
     let hooks = LogTail.read("\(root)/.kittify/logs/hooks.log", bytes: 2048).split(separator: "\n").suffix(5).map(
@@ -77,6 +76,7 @@ public struct RunStatus: Sendable {
       "state": .string(running ? state.state : state.state == "running" ? "interrupted" : state.state),
       "running": .bool(running), "holder": .optional(holder), "started_at": .string(state.startedAt),
       "summary": .optional(state.summary), "wps": .object(wps), "hook_events": .strings(hookEvents),
+      "usage": state.usage.json,
     ]
   }
 
@@ -90,12 +90,19 @@ public struct RunStatus: Sendable {
     return max(0, sinceStart - sinceEnd)
   }
 
+  static func cost(_ usage: AgentUsage?) -> String {
+    guard let usage else { return "-" }
+    if let cost = usage.costUSD { return String(format: "$%.4f", cost) }
+    return usage.inputTokens + usage.outputTokens > 0 ? "\(usage.inputTokens + usage.outputTokens) tok" : "-"
+  }
+
   public var text: String {
     guard let state else { return "no orchestrator run in this repository yet" + (running ? " (one is starting)" : "") }
     let shownState =
       running ? state.state : state.state == "running" ? "interrupted (no process; git kitty resume)" : state.state
     var lines = ["run \(state.runID)  mission \(state.mission)  \(shownState)  started \(state.startedAt)"]
-    lines.append("WP     lane          phase        agent        runs retries  elapsed  alive  log / last error")
+    lines.append(
+      "WP     lane          phase        agent        runs retries  elapsed  alive  cost       log / last error")
     for wp in Set(state.wps.keys).union(lanes.keys).sorted() {
       let s = state.wps[wp] ?? WPRunState()
       let elapsed = Self.elapsed(s, live: running).map { TableProgress.duration($0) } ?? "-"
@@ -104,7 +111,13 @@ public struct RunStatus: Sendable {
       lines.append(
         pad(wp, 6) + " " + pad(lanes[wp] ?? "?", 13) + " " + pad(s.phase, 12) + " " + pad(s.agent ?? "-", 12) + " "
           + pad(String(s.attempt), 4) + " " + pad(String(s.retries), 8) + " " + pad(elapsed, 8) + " " + pad(alive, 6)
-          + " " + (s.lastError ?? s.log ?? ""))
+          + " " + pad(Self.cost(s.usage), 10) + " " + (s.lastError ?? s.log ?? ""))
+    }
+    let total = state.usage
+    if total.inputTokens + total.outputTokens > 0 {
+      lines.append(
+        "total: \(Self.cost(total)), \(total.inputTokens) input / \(total.outputTokens) output tokens"
+          + (total.cachedInputTokens > 0 ? " (\(total.cachedInputTokens) cached)" : ""))
     }
     if let summary = state.summary { lines.append(summary) }
     if !hookEvents.isEmpty { lines.append("recent hook events:\n  " + hookEvents.joined(separator: "\n  ")) }
@@ -114,7 +127,7 @@ public struct RunStatus: Sendable {
 
 /// `git kitty abort`.
 public enum RunAbort {
-  public static func abort(root: String, cleanup: Bool, force: Bool) throws -> [String] {
+  public static func abort(root: String, cleanup: Bool, force: Bool) async throws -> [String] {
     guard var state = RunState.load(root: root) else {
       throw WorkspaceError.notFound("orchestrator run (\(RunState.fileName))")
     }
@@ -122,25 +135,27 @@ public enum RunAbort {
     // 1. Stop the orchestrator (it kills its agents' groups on SIGTERM), then make sure no agent survives.
     if ProcessGroups.isAlive(state.pid), RunLock.holder(root: root) != nil {
       kill(state.pid, SIGTERM)
-      for _ in 0..<100 where RunLock.holder(root: root) != nil { usleep(100_000) }
+      // Another process holds the lock: nothing signals its release to us, so look every 100 ms (at most 10 s).
+      for _ in 0..<100 where RunLock.holder(root: root) != nil { try? await Task.sleep(for: .milliseconds(100)) }
       if RunLock.holder(root: root) != nil { kill(state.pid, SIGKILL) }
       report.append("stopped orchestrator pid \(state.pid)")
       state = RunState.load(root: root) ?? state
     }
     ProcessGroups.killOrphans(state, root: root)
-    // 2. Release our claims: WPs we held in flight go back to planned (or stay, with a note, if refused).
-    let host = InProcessHost(root: root)
-    let mission = host.call(["mission-state", "--mission", state.mission])
-    for item in mission.data["work_packages"]?.arrayValue ?? [] {
-      guard let wp = item["wp_id"]?.stringValue, let lane = item["lane"]?.stringValue,
-        state.wps[wp] != nil, ["claimed", "in_progress"].contains(lane)
-      else { continue }
-      let note = "released by git kitty abort of run \(state.runID)"
-      let result = host.call([
-        "transition", "--mission", state.mission, "--wp", wp, "--to", "planned", "--actor", state.actor, "--note", note,
-      ])
-      report.append(
-        result.success ? "released \(wp) (\(lane) -> planned)" : "could not release \(wp): \(result.message)")
+    // 2. Release our claims through the host the run used: WPs we held in flight go back to planned (or stay,
+    //    with a note, if refused).
+    let host = (HostKind(rawValue: state.host) ?? .native).make(root: root)
+    let mission = try? await host.missionState(mission: state.mission)
+    for wp in mission?.workPackages ?? [] {
+      guard state.wps[wp.id] != nil, wp.lane == .claimed || wp.lane == .inProgress else { continue }
+      var request = HostTransition(mission: state.mission, wp: wp.id, to: .planned, actor: state.actor)
+      request.note = "released by git kitty abort of run \(state.runID)"
+      do throws(HostError) {
+        try await host.transition(request)
+        report.append("released \(wp.id) (\(wp.laneName) -> planned)")
+      } catch {
+        report.append("could not release \(wp.id): \(error.message)")
+      }
     }
     state.state = "aborted"
     state.summary = "aborted by git kitty abort at \(Timestamp.isoNow())"

@@ -1,5 +1,22 @@
 import Foundation
 import KittyCore
+import KittyExecutors
+
+extension AgentUsage {
+  var json: JSONValue {
+    [
+      "input_tokens": .int(inputTokens), "output_tokens": .int(outputTokens),
+      "cached_input_tokens": .int(cachedInputTokens), "cost_usd": costUSD.map { .double($0) } ?? .null,
+    ]
+  }
+
+  init?(json: JSONValue) {
+    guard json.objectValue != nil else { return nil }
+    self.init(
+      inputTokens: json["input_tokens"]?.intValue ?? 0, outputTokens: json["output_tokens"]?.intValue ?? 0,
+      cachedInputTokens: json["cached_input_tokens"]?.intValue ?? 0, costUSD: json["cost_usd"]?.doubleValue)
+  }
+}
 
 /// What the orchestrator knows about one WP in the current run (the host owns lanes).
 public struct WPRunState: Sendable, Equatable {
@@ -20,6 +37,13 @@ public struct WPRunState: Sendable, Equatable {
   public var agentsTried: [String] = []
   /// The lane worktree's HEAD when the WP was claimed: what a resumed implementer's work is measured against.
   public var claimHead: String?
+  /// The implementer's CLI session (continued on rework where the CLI can) and which agent it belongs to.
+  public var session: String?
+  public var sessionAgent: String?
+  /// Tokens and cost of every agent run of this WP so far.
+  public var usage: AgentUsage?
+  /// What the last reviewer changed and where git-kitty put it aside.
+  public var reviewerChanges: String?
 
   var json: JSONValue {
     [
@@ -28,7 +52,8 @@ public struct WPRunState: Sendable, Equatable {
       "updated_at": .optional(updatedAt), "pid": pid.map { .int(Int($0)) } ?? .null,
       "pid_start": pidStart.map { .int(Int($0)) } ?? .null, "log": .optional(log),
       "last_error": .optional(lastError), "feedback": .optional(feedback), "agents_tried": .strings(agentsTried),
-      "claim_head": .optional(claimHead),
+      "claim_head": .optional(claimHead), "session": .optional(session), "session_agent": .optional(sessionAgent),
+      "usage": usage.map(\.json) ?? .null, "reviewer_changes": .optional(reviewerChanges),
     ]
   }
 
@@ -50,6 +75,10 @@ public struct WPRunState: Sendable, Equatable {
     agentsTried = json["agents_tried"]?.arrayValue?.compactMap(\.stringValue) ?? []
     claimHead = json["claim_head"]?.stringValue
     pidStart = json["pid_start"]?.intValue.map { UInt64($0) }
+    session = json["session"]?.stringValue
+    sessionAgent = json["session_agent"]?.stringValue
+    usage = json["usage"].flatMap(AgentUsage.init(json:))
+    reviewerChanges = json["reviewer_changes"]?.stringValue
   }
 }
 
@@ -72,6 +101,9 @@ public struct RunState: Sendable, Equatable {
   public var wps: [String: WPRunState]
   public var summary: String?
 
+  /// Tokens and cost of every agent run of this run (all WPs).
+  public var usage: AgentUsage { wps.values.compactMap(\.usage).reduce(AgentUsage(), +) }
+
   public init(mission: String, host: String, actor: String, options: JSONObject) {
     runID = ULID.make().lowercased()
     self.mission = mission
@@ -92,7 +124,7 @@ public struct RunState: Sendable, Equatable {
       "schema": .int(Self.schema), "run_id": .string(runID), "mission": .string(mission), "state": .string(state),
       "pid": .int(Int(pid)), "started_at": .string(startedAt), "updated_at": .string(updatedAt),
       "host": .string(host), "actor": .string(actor), "options": .object(options), "wps": .object(wpObject),
-      "summary": .optional(summary),
+      "summary": .optional(summary), "usage": usage.json,
     ]
   }
 

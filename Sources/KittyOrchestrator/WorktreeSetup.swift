@@ -1,4 +1,6 @@
 import Foundation
+import KittyBasics
+import KittyExecutors
 import KittyGit
 
 /// `[worktree] setup` of orchestrator.toml: a shell command run once per lane worktree and command, like an agent
@@ -33,14 +35,14 @@ public struct WorktreeSetup: Sendable {
 
   /// Runs the command in `worktree` through `runner` (the orchestrator records the pid; a person's run does not).
   /// Returns nil on success, else why it failed.
-  public func run(in worktree: String, runner: (AgentInvocation) -> AgentOutcome) -> String? {
+  public func run(in worktree: String, runner: (AgentInvocation) async -> AgentOutcome) async -> String? {
     let invocation = AgentInvocation(
       spec: AgentCatalog.builtIn["script"]!, role: .setup, wpID: wpID, missionSlug: missionSlug, attempt: 1, cycle: 0,
-      workspace: worktree, prompt: command, promptFile: (log as NSString).deletingLastPathComponent + "/setup.command",
-      logFile: log, verdictFile: nil, timeout: timeout, script: command, feedback: nil)
-    let outcome = runner(invocation)
-    guard outcome.failure == nil, outcome.exitCode == 0 else {
-      return "worktree setup failed (\(outcome.message ?? "exit \(outcome.exitCode)")); see \(shownLog)"
+      paths: AgentPaths(workspace: worktree, promptFile: FilePaths.directory(of: log) + "/setup.command"),
+      prompt: command, logFile: log, timeout: timeout, script: command)
+    let outcome = await runner(invocation)
+    guard outcome.failure == nil, outcome.status == .exited(0) else {
+      return "worktree setup failed (\(outcome.message)); see \(shownLog)"
     }
     if let note = Self.note(worktree) { try? (command + "\n").write(toFile: note, atomically: true, encoding: .utf8) }
     return nil

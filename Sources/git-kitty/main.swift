@@ -1,3 +1,3 @@
 import KittyCLI
 
-GitKittyCommand.main()
+await GitKittyCommand.start()

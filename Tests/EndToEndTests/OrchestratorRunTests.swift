@@ -103,7 +103,8 @@ import Testing
       config: "[worktree]\nsetup = \"echo 'no network' >&2; exit 3\"\n")
     let result = try sandbox.orchestrate()
     #expect(result.status != 0)
-    #expect(result.stderr.contains("worktree setup failed (exited 3); see .kittify/logs/"), "\(result.stderr)")
+    #expect(
+      result.stderr.contains("worktree setup failed (exit 3: no network); see .kittify/logs/"), "\(result.stderr)")
     #expect(try sandbox.lanes()["WP01"] == "in_progress", "the claim stays for resume")
     let log = try TestSupport.read("\(sandbox.repo)/.kittify/logs/\(sandbox.slug)/WP01/setup.log")
     #expect(log.contains("no network"))

@@ -80,7 +80,7 @@ import Testing
         #expect(try TestSupport.read("\(worktree)/.deps/ready") == "WP01\n")
       } else {
         #expect(start.status == 1)
-        #expect(start.stderr.contains("worktree setup failed (exited 4); see .kittify/logs/"), "\(start.stderr)")
+        #expect(start.stderr.contains("worktree setup failed (exit 4); see .kittify/logs/"), "\(start.stderr)")
         #expect(try lanes(repo)["WP01"] == "in_progress", "the claim stays")
       }
     }

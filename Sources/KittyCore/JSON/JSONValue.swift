@@ -28,6 +28,13 @@ public enum JSONValue: Equatable, Sendable {
     return nil
   }
 
+  /// A number as a Double (ints too).
+  public var doubleValue: Double? {
+    if case .double(let d) = self { return d }
+    if case .int(let i) = self { return Double(i) }
+    return nil
+  }
+
   public var arrayValue: [JSONValue]? {
     if case .array(let a) = self { return a }
     return nil

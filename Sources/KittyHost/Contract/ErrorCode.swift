@@ -1,3 +1,4 @@
+import Foundation
 import KittyCore
 
 /// The orchestrator-api's closed list of error codes (contract 1.5.0, host-contract §2.14).
@@ -41,4 +42,10 @@ public struct HostFailure: Error, Sendable, Equatable {
     self.fields = fields
     self.exitCode = exitCode
   }
+}
+
+/// A failure reads as its message (with the code for context) wherever a human sees it.
+extension HostFailure: CustomStringConvertible, LocalizedError {
+  public var description: String { message }
+  public var errorDescription: String? { message }
 }

@@ -1,0 +1,319 @@
+import Foundation
+import Subprocess
+
+#if canImport(System)
+  import System
+#else
+  import SystemPackage
+#endif
+
+/// How a process ended: its exit code, or the signal that killed it (never folded into `128 + signal`).
+public enum ExitStatus: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+  case exited(Int32)
+  case signalled(Int32)
+
+  public var isSuccess: Bool { self == .exited(0) }
+
+  public var description: String {
+    switch self {
+    case .exited(let code): return "exit \(code)"
+    case .signalled(let signal): return "killed by signal \(signal)\(Self.signalName(signal).map { " (\($0))" } ?? "")"
+    }
+  }
+
+  static func signalName(_ signal: Int32) -> String? {
+    [SIGTERM: "SIGTERM", SIGKILL: "SIGKILL", SIGINT: "SIGINT", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT"][signal]
+  }
+}
+
+/// One process to run: argv (a bare program name is looked up on the PATH of `environment`), where, with what,
+/// where its output goes and how long it may take.
+public struct ProcessRequest: Sendable {
+  public var argv: [String]
+  public var directory: String
+  /// The complete environment of the child (build it with `ProcessEnvironment.scrubbed`).
+  public var environment: [String: String]
+  /// A file whose content becomes the child's stdin; nil = /dev/null.
+  public var stdinFile: String?
+  /// A file the child's stdout (and stderr, unless `errorFile` is set) is appended to as it comes; nil = discarded.
+  public var outputFile: String?
+  public var errorFile: String?
+  /// Wall-clock limit; nil = none.
+  public var timeout: Duration?
+  /// Between SIGTERM to the group and SIGKILL to the group, on timeout or cancellation.
+  public var grace: Duration = .seconds(5)
+  /// When set, stdout goes through a pipe and arrives here line by line (without the newline), as it comes;
+  /// stderr still goes to `errorFile` (or `outputFile`).
+  public var stdoutLines: (@Sendable (String) -> Void)?
+
+  public init(
+    argv: [String], directory: String, environment: [String: String], stdinFile: String? = nil,
+    outputFile: String? = nil, timeout: Duration? = nil
+  ) {
+    self.argv = argv
+    self.directory = directory
+    self.environment = environment
+    self.stdinFile = stdinFile
+    self.outputFile = outputFile
+    self.timeout = timeout
+  }
+}
+
+/// How a run ended.
+public struct ProcessResult: Sendable, Equatable {
+  public var status: ExitStatus
+  /// The timeout ran out and the group was torn down.
+  public var timedOut: Bool
+  /// The caller's task was cancelled (an abort) and the group was torn down.
+  public var cancelled: Bool
+  public var pid: Int32
+}
+
+/// Why a process could not be started.
+public struct SpawnFailure: Error, Sendable, Equatable, CustomStringConvertible {
+  public let message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}
+
+/// The environment git-kitty gives every child: the caller's, minus what a git hook may have set for its own
+/// repository (one list for agents, setup commands, hooks' background work and the spec-kitty client).
+public enum ProcessEnvironment {
+  public static let scrubbedVariables = [
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  ]
+
+  public static func scrubbed(_ base: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+    var env = base
+    for key in scrubbedVariables { env[key] = nil }
+    return env
+  }
+
+  /// The absolute path `program` runs as: itself when it has a slash, else the first executable on `PATH`.
+  public static func resolve(_ program: String, environment: [String: String]) -> String? {
+    if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
+    let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    for directory in path.split(separator: ":") where !directory.isEmpty {
+      let candidate = "\(directory)/\(program)"
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+        access(candidate, X_OK) == 0
+      {
+        return candidate
+      }
+    }
+    return nil
+  }
+}
+
+/// The one way git-kitty starts a process (swift-subprocess): its own process group, an explicit environment,
+/// output streamed to a file as it comes (never held in memory), and on timeout or task cancellation a teardown
+/// of the whole group: SIGTERM, `grace`, SIGKILL.
+public enum ProcessRunner {
+  /// Runs `request` to its end. `started` gets the pid (which is also the group id) as soon as it exists.
+  public static func run(_ request: ProcessRequest, started: @escaping @Sendable (Int32) -> Void = { _ in }) async
+    -> Result<ProcessResult, SpawnFailure>
+  {
+    guard let program = request.argv.first else { return .failure(SpawnFailure("nothing to run")) }
+    guard let resolved = ProcessEnvironment.resolve(program, environment: request.environment) else {
+      return .failure(SpawnFailure("\(program): command not found on PATH"))
+    }
+    let files: Files
+    do {
+      files = try Files(request)
+    } catch {
+      return .failure(error)
+    }
+    defer { files.close() }
+
+    var options = PlatformOptions()
+    options.processGroupID = 0
+    options.teardownSequence = [
+      .send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: request.grace),
+      .send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .milliseconds(500)),
+    ]
+    var environment: [Environment.Key: String] = [:]
+    for (key, value) in request.environment { environment[Environment.Key(stringLiteral: key)] = value }
+    let configuration = Configuration(
+      executable: .path(FilePath(resolved)), arguments: Arguments(Array(request.argv.dropFirst())),
+      environment: .custom(environment), workingDirectory: FilePath(request.directory), platformOptions: options)
+
+    enum Ending: Sendable {
+      case finished(ExitStatus, Int32)
+      case failed(String)
+      case timerFired
+      case timerCancelled
+    }
+    let timeout = request.timeout
+    let (ending, timedOut): (Ending, Bool) = await withTaskGroup(of: Ending.self) { group in
+      group.addTask {
+        do {
+          let (status, pid) = try await runConfigured(configuration, files: files, started: started)
+          return .finished(status, pid)
+        } catch {
+          return .failed("\(program): \(error)")
+        }
+      }
+      if let timeout {
+        group.addTask {
+          do {
+            try await Task.sleep(for: timeout)
+            return .timerFired
+          } catch {
+            return .timerCancelled
+          }
+        }
+      }
+      var timedOut = false
+      while let next = await group.next() {
+        switch next {
+        case .timerFired:
+          timedOut = true
+          group.cancelAll()  // swift-subprocess tears the group down; its task then reports the status
+        case .timerCancelled:
+          continue
+        case .finished, .failed:
+          group.cancelAll()
+          return (next, timedOut)
+        }
+      }
+      return (.failed("\(program): no result"), timedOut)
+    }
+    switch ending {
+    case .finished(let status, let pid):
+      let cancelled = Task.isCancelled
+      if timedOut || cancelled { await killRemainingGroup(pid, grace: request.grace) }
+      return .success(ProcessResult(status: status, timedOut: timedOut, cancelled: cancelled, pid: pid))
+    case .failed(let message):
+      return .failure(SpawnFailure(message))
+    case .timerFired, .timerCancelled:
+      return .failure(SpawnFailure("\(program): no result"))
+    }
+  }
+
+  /// swift-subprocess's teardown stops at the leader's exit: members of its group that ignore SIGTERM would live
+  /// on. They got SIGTERM with the leader; after `grace` they get SIGKILL. (A group id cannot be reused while the
+  /// group has members, so this cannot reach another group.) Group emptiness has no event: look every 50 ms.
+  private static func killRemainingGroup(_ pgid: Int32, grace: Duration) async {
+    guard pgid > 0 else { return }
+    // A cancelled task cannot sleep; its agents already had SIGTERM and the teardown's grace.
+    if Task.isCancelled {
+      _ = kill(-pgid, SIGKILL)
+      return
+    }
+    let clock = ContinuousClock()
+    let deadline = clock.now + grace
+    while kill(-pgid, 0) == 0 && clock.now < deadline {
+      _ = kill(-pgid, SIGTERM)
+      try? await clock.sleep(for: .milliseconds(50))
+    }
+    _ = kill(-pgid, SIGKILL)
+  }
+
+  /// The descriptors of one run, opened before the spawn and closed after it.
+  private struct Files: Sendable {
+    var input: FileDescriptor?
+    var output: FileDescriptor
+    var error: FileDescriptor
+    var lines: (@Sendable (String) -> Void)?
+
+    init(_ request: ProcessRequest) throws(SpawnFailure) {
+      lines = request.stdoutLines
+      func open(_ path: String, write: Bool) throws(SpawnFailure) -> FileDescriptor {
+        do {
+          if write {
+            return try FileDescriptor.open(
+              FilePath(path), .writeOnly, options: [.create, .append, .closeOnExec],
+              permissions: [.ownerReadWrite, .groupRead, .otherRead])
+          }
+          return try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        } catch {
+          throw SpawnFailure("cannot open \(path): \(error)")
+        }
+      }
+      input = try request.stdinFile.map { path throws(SpawnFailure) in try open(path, write: false) }
+      output = try open(request.outputFile ?? "/dev/null", write: true)
+      error = try open(request.errorFile ?? request.outputFile ?? "/dev/null", write: true)
+    }
+
+    func close() {
+      try? input?.close()
+      try? output.close()
+      try? error.close()
+    }
+  }
+
+  private static func runConfigured(
+    _ configuration: Configuration, files: Files, started: @escaping @Sendable (Int32) -> Void
+  ) async throws -> (ExitStatus, Int32) {
+    let output = FileDescriptorOutput.fileDescriptor(files.output, closeAfterSpawningProcess: false)
+    let error = FileDescriptorOutput.fileDescriptor(files.error, closeAfterSpawningProcess: false)
+    if let lines = files.lines {
+      let input: FileDescriptorInput = .fileDescriptor(
+        try files.input ?? FileDescriptor.open("/dev/null", .readOnly), closeAfterSpawningProcess: files.input == nil)
+      let result = try await Subprocess.run(configuration, input: input, output: .sequence, error: error) { execution in
+        started(execution.processIdentifier.value)
+        for try await line in execution.standardOutput.strings(
+          separatedBy: .unicodeScalarSequence(["\n"]), bufferingPolicy: .unbounded)
+        {
+          lines(line)
+        }
+        return execution.processIdentifier.value
+      }
+      return (exitStatus(result.terminationStatus), result.closureResult)
+    }
+    let result: ExecutionResult<Int32, FileDescriptorOutput, FileDescriptorOutput>
+    if let input = files.input {
+      result = try await Subprocess.run(
+        configuration, input: .fileDescriptor(input, closeAfterSpawningProcess: false), output: output, error: error
+      ) { execution in
+        started(execution.processIdentifier.value)
+        return execution.processIdentifier.value
+      }
+    } else {
+      result = try await Subprocess.run(configuration, input: .none, output: output, error: error) { execution in
+        started(execution.processIdentifier.value)
+        return execution.processIdentifier.value
+      }
+    }
+    return (exitStatus(result.terminationStatus), result.closureResult)
+  }
+
+  private static func exitStatus(_ status: TerminationStatus) -> ExitStatus {
+    switch status {
+    case .exited(let code): return .exited(Int32(code))
+    case .signaled(let signal): return .signalled(Int32(signal))
+    }
+  }
+
+  /// What a short command printed, stdout and stderr apart (`--version` probes, the spec-kitty client). The
+  /// output passes through two files in `scratch`, removed before this returns.
+  public struct Captured: Sendable {
+    public var result: ProcessResult
+    public var stdout: String
+    public var stderr: String
+  }
+
+  public static func capture(_ request: ProcessRequest, scratch: String = NSTemporaryDirectory()) async
+    -> Result<Captured, SpawnFailure>
+  {
+    let stem =
+      "\(scratch.hasSuffix("/") ? String(scratch.dropLast()) : scratch)/kitty-cap-\(getpid())-\(UUID().uuidString.prefix(8))"
+    var captured = request
+    captured.outputFile = stem + ".out"
+    captured.errorFile = stem + ".err"
+    defer {
+      unlink(stem + ".out")
+      unlink(stem + ".err")
+    }
+    switch await run(captured) {
+    case .failure(let failure):
+      return .failure(failure)
+    case .success(let result):
+      let out = (try? String(contentsOfFile: stem + ".out", encoding: .utf8)) ?? ""
+      let err = (try? String(contentsOfFile: stem + ".err", encoding: .utf8)) ?? ""
+      return .success(Captured(result: result, stdout: out, stderr: err))
+    }
+  }
+}
