@@ -16,7 +16,8 @@ MAN_PAGE = .build/plugins/GenerateManual/outputs/git-kitty/git-kitty.1
 COMPLETIONS = .build/completions
 SK_VENV ?= $(CURDIR)/.venv-spec-kitty
 
-.PHONY: deps build release test lint demo man completions install uninstall bench conformance clean embed-hooks
+.PHONY: deps build release test lint demo man completions install uninstall bench conformance clean embed-hooks \
+  test-agents
 
 # Installs libgit2's headers and pkg-config only when they are missing.
 deps:
@@ -35,6 +36,16 @@ release: deps
 
 test: build
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS) --disable-xctest
+
+# The real Claude Code and Codex CLIs (pinned, from PyPI wheels, into a cache outside the repository) drive
+# missions end to end against a scripted model server on 127.0.0.1. Where the CLIs cannot be had, the target
+# says so and skips -- except in CI (CI=true), where that is a failure.
+test-agents: build
+	@if ! bash scripts/install-agents.sh >/dev/null; then \
+	  if [ -n "$$CI" ]; then echo "make test-agents: the agent CLIs could not be installed (see above)" >&2; exit 1; fi; \
+	  echo "make test-agents: SKIPPED: the agent CLIs could not be installed (see above)"; exit 0; \
+	fi
+	python3 Tests/Agents/test_agents.py --bin $(BIN_DEBUG)
 
 # A throw-away repository in demo/ driven end to end with the built-in script agent.
 demo: build

@@ -19,12 +19,15 @@ struct RunOptions: ParsableArguments {
   @Option(name: .long, help: "merge or squash.") var strategy: String?
   @Option(name: .long, help: "Start no new agent run once the run has spent this many US dollars.")
   var maxCostUsd: Double?
+  @Option(name: .long, help: "When the budget is spent: finish (running agents end their run) or stop them.")
+  var onBudget: String?
   @Flag(name: .long, help: "One JSON object per event on stdout (NDJSON).") var json = false
 
   func validate() throws {
     if let maxConcurrent, maxConcurrent < 1 { throw ValidationError("--max-concurrent must be at least 1") }
     if let host, HostKind(rawValue: host) == nil { throw ValidationError("--host is native or spec-kitty") }
     if let maxCostUsd, !(maxCostUsd > 0) { throw ValidationError("--max-cost-usd must be a positive amount") }
+    if let onBudget, BudgetAction(rawValue: onBudget) == nil { throw ValidationError("--on-budget is finish or stop") }
     if let strategy, !["merge", "squash", "rebase"].contains(strategy) {
       throw ValidationError("--strategy is merge or squash")
     }
@@ -77,6 +80,8 @@ enum RunSupport {
     options.target = run.target ?? savedOptions["target"]?.stringValue
     options.strategy = run.strategy ?? savedOptions["strategy"]?.stringValue
     options.maxCostUSD = run.maxCostUsd ?? savedOptions["max_cost_usd"]?.doubleValue ?? config.maxCostUSD
+    options.onBudget =
+      (run.onBudget ?? savedOptions["on_budget"]?.stringValue).flatMap(BudgetAction.init(rawValue:)) ?? config.onBudget
     return options
   }
 

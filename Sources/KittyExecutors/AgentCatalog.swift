@@ -28,16 +28,32 @@ public struct AgentPaths: Sendable, Equatable {
   public var verdictFile: String?
   public var gitDir: String?
   public var gitCommonDir: String?
+  /// The lane branch (`kitty/mission-…-lane-a`): `{branch_ref_dir}` and `{branch_log_dir}` are the directories
+  /// its loose ref and its reflog live in, which a commit must be able to write (git puts `<ref>.lock` beside it).
+  public var branch: String?
 
   public init(
     workspace: String, promptFile: String, verdictFile: String? = nil, gitDir: String? = nil,
-    gitCommonDir: String? = nil
+    gitCommonDir: String? = nil, branch: String? = nil
   ) {
     self.workspace = workspace
     self.promptFile = promptFile
     self.verdictFile = verdictFile
     self.gitDir = gitDir
     self.gitCommonDir = gitCommonDir
+    self.branch = branch
+  }
+
+  public var branchRefDirectory: String? {
+    guard let common = gitCommonDir, let branch, branch != "HEAD" else { return nil }
+    let parent = branch.split(separator: "/").dropLast().joined(separator: "/")
+    return "\(common)/refs/heads" + (parent.isEmpty ? "" : "/\(parent)")
+  }
+
+  public var branchLogDirectory: String? {
+    guard let common = gitCommonDir, let branch, branch != "HEAD" else { return nil }
+    let parent = branch.split(separator: "/").dropLast().joined(separator: "/")
+    return "\(common)/logs/refs/heads" + (parent.isEmpty ? "" : "/\(parent)")
   }
 }
 
@@ -52,11 +68,9 @@ public struct AgentSpec: Sendable, Equatable {
   public var reviewArgs: [String]
   public var promptVia: PromptVia
   public var output: AgentOutputFormat = .text
-  /// Arguments that continue an earlier session (`{session}` is replaced), put before the role's arguments;
-  /// nil when the CLI cannot continue one.
+  /// Arguments that continue an earlier session (`{session}` is replaced): inserted before a trailing `-` (Codex's
+  /// `exec [options] resume <id> -`), else appended; nil when the CLI cannot continue one.
   public var resumeArgs: [String]?
-  /// Arguments that replace the role's arguments for a resumed session (Codex's `exec resume` takes fewer flags).
-  public var resumeImplementationArgs: [String]?
   public var env: [String: String] = [:]
   public var model: String?
   public var modelFlag: String? = "--model"
@@ -81,19 +95,21 @@ public struct AgentSpec: Sendable, Equatable {
   }
 
   /// The argv for `role`; `{prompt_file}`, `{workspace}`, `{role}`, `{verdict_file}`, `{git_dir}`,
-  /// `{git_common_dir}` and `{session}` are substituted, and the prompt text is appended for argv agents.
+  /// `{git_common_dir}`, `{branch_ref_dir}`, `{branch_log_dir}` and `{session}` are substituted, and the prompt
+  /// text is appended for argv agents.
   /// An argument whose placeholder has no value here (e.g. `{git_dir}` outside a repository) is dropped together
   /// with a flag right before it.
   public func argv(role: AgentRole, paths: AgentPaths, promptText: String, resumeSession: String? = nil) -> [String] {
     var args = role.commandRole == .review ? reviewArgs : implementationArgs
     if let session = resumeSession, role.commandRole == .implementation, let resume = resumeArgs {
-      args = resume + (resumeImplementationArgs ?? args)
-      args = args.map { $0.replacingOccurrences(of: "{session}", with: session) }
+      let inserted = resume.map { $0.replacingOccurrences(of: "{session}", with: session) }
+      if args.last == "-" { args.insert(contentsOf: inserted, at: args.count - 1) } else { args += inserted }
     }
     if let model, let flag = modelFlag { args += [flag, model] }
     let values: [(String, String?)] = [
       ("{prompt_file}", paths.promptFile), ("{workspace}", paths.workspace), ("{role}", role.rawValue),
       ("{verdict_file}", paths.verdictFile), ("{git_dir}", paths.gitDir), ("{git_common_dir}", paths.gitCommonDir),
+      ("{branch_ref_dir}", paths.branchRefDirectory), ("{branch_log_dir}", paths.branchLogDirectory),
     ]
     var result: [String] = []
     for arg in args {
@@ -117,19 +133,19 @@ public struct AgentSpec: Sendable, Equatable {
 /// server; their defaults give each role what its job needs and nothing more (see README, "Agents"). Every field
 /// can be overridden in `[agents.<id>]` of `.kittify/orchestrator.toml`.
 public enum AgentCatalog {
-  /// Tools the implementer may use with Claude Code: file tools in its worktree, git for its own commits, and
-  /// the usual project commands (build, tests). `Bash(x:*)` allows commands that start with `x`.
+  /// What the implementer may run with Claude Code, beyond what `acceptEdits` allows (file edits and plain file
+  /// commands inside its worktree, nothing outside): git for its own commits, and the usual project commands
+  /// (build, tests). `Bash(x:*)` allows commands that start with `x`. No bare `Edit`/`Write` rule: that would be a
+  /// grant for every path, the main checkout included. No `git diff/log/show`: their `--output=<path>` writes
+  /// anywhere. Add a project's own commands with `[agents.claude-code] args`.
   public static let claudeImplementerTools = [
-    "Read", "Edit", "Write", "Glob", "Grep", "Bash(git add:*)", "Bash(git commit:*)", "Bash(git status:*)",
-    "Bash(git diff:*)", "Bash(git log:*)", "Bash(git show:*)", "Bash(ls:*)", "Bash(cat:*)", "Bash(make:*)",
+    "Bash(git add:*)", "Bash(git commit:*)", "Bash(git status:*)", "Bash(ls:*)", "Bash(make:*)",
     "Bash(sh ./test.sh:*)", "Bash(./test.sh:*)", "Bash(npm test:*)", "Bash(npm run:*)", "Bash(pytest:*)",
     "Bash(python3 -m pytest:*)", "Bash(cargo build:*)", "Bash(cargo test:*)", "Bash(go build:*)", "Bash(go test:*)",
     "Bash(swift build:*)", "Bash(swift test:*)",
   ]
-  /// The reviewer reads and runs read-only git commands; it writes nothing (its verdict is its final message).
-  public static let claudeReviewerTools = [
-    "Read", "Glob", "Grep", "Bash(git diff:*)", "Bash(git log:*)", "Bash(git show:*)", "Bash(git status:*)",
-  ]
+  /// The reviewer reads (the diff is in its prompt) and writes nothing: its verdict is its final message.
+  public static let claudeReviewerTools = ["Read", "Glob", "Grep", "Bash(git status:*)"]
 
   public static let builtIn: [String: AgentSpec] = {
     var claude = AgentSpec(
@@ -149,15 +165,16 @@ public enum AgentCatalog {
     claude.testedInCI = true
     var codex = AgentSpec(
       id: "codex", command: "codex",
+      // Its own commits need the worktree's git directory, the object store and its branch's ref and reflog
+      // directories; not all of refs/ (that would let it move main or tag).
       implementationArgs: [
-        "exec", "--json", "--skip-git-repo-check", "--sandbox", "workspace-write", "--add-dir", "{git_dir}",
-        "--add-dir", "{git_common_dir}/objects", "--add-dir", "{git_common_dir}/refs", "--add-dir",
-        "{git_common_dir}/logs", "-",
+        "exec", "--json", "--sandbox", "workspace-write", "--add-dir", "{git_dir}", "--add-dir",
+        "{git_common_dir}/objects", "--add-dir", "{branch_ref_dir}", "--add-dir", "{branch_log_dir}", "-",
       ],
-      reviewArgs: ["exec", "--json", "--skip-git-repo-check", "--sandbox", "read-only", "-"], promptVia: .stdin)
+      reviewArgs: ["exec", "--json", "--sandbox", "read-only", "-"], promptVia: .stdin)
     codex.output = .codexJSON
-    codex.resumeArgs = ["exec", "resume", "{session}"]
-    codex.resumeImplementationArgs = ["--json", "--skip-git-repo-check", "-"]
+    // `exec resume` takes no sandbox flags of its own: they stay before it, so the resumed run keeps its roots.
+    codex.resumeArgs = ["resume", "{session}"]
     codex.documentation = "Codex CLI `codex exec --help` (github.com/openai/codex, docs/exec.md)"
     codex.testedInCI = true
     var catalog: [String: AgentSpec] = ["claude-code": claude, "codex": codex]

@@ -31,6 +31,10 @@ public struct AgentReport: Sendable, Equatable {
   public var usage: AgentUsage?
   /// The CLI's own error line (API error, auth, rate limit), when it reported one.
   public var error: String?
+  /// The model API's HTTP status behind the error, when the CLI says (Claude's `api_error_status`).
+  public var apiStatus: Int?
+  /// The CLI's own name for the error (Claude's `authentication_failed`, `rate_limit`, `server_error`).
+  public var errorCategory: String?
   /// Tool calls the CLI refused to run (permission denials, sandbox refusals).
   public var refusedTools: [String] = []
 
@@ -104,7 +108,7 @@ public struct ClaudeStreamParser: AgentOutputParser {
         default: continue
         }
       }
-      if let error = event["error"]?.stringValue { report.error = error }
+      if let category = event["error"]?.stringValue { report.errorCategory = category }
       return out
     case "user":
       var out: [String] = []
@@ -129,6 +133,7 @@ public struct ClaudeStreamParser: AgentOutputParser {
       }
       usage.costUSD = event["total_cost_usd"]?.doubleValue
       report.usage = usage
+      report.apiStatus = event["api_error_status"]?.intValue
       let text = event["result"]?.stringValue
       if event["is_error"]?.boolValue == true || (event["subtype"]?.stringValue ?? "success") != "success" {
         report.error = text.flatMap { $0.isEmpty ? nil : $0 } ?? event["subtype"]?.stringValue ?? "error"

@@ -179,8 +179,9 @@ public struct LocalExecutor: Executor {
       }
       // Structured CLIs say what went wrong; for text CLIs the end of their own output is all there is.
       let errorText = report.error ?? Self.lastOutputLine(invocation.logFile)
-      let failure = Self.classify(
-        report.error ?? LogTail.read(invocation.logFile, bytes: 4096), exitedCleanly: ended.status.isSuccess)
+      let failure =
+        Self.classify(status: report.apiStatus, category: report.errorCategory)
+        ?? Self.classify(report.error ?? LogTail.read(invocation.logFile, bytes: 4096))
       return AgentOutcome(
         status: ended.status, failure: failure, errorLine: errorText.map { String($0.prefix(500)) }, seconds: seconds,
         verdict: verdict, report: report)
@@ -193,9 +194,24 @@ public struct LocalExecutor: Executor {
     }.map(String.init)
   }
 
+  /// Why an agent failed, from what a structured CLI said about the model API's answer.
+  static func classify(status: Int?, category: String?) -> AgentFailure? {
+    if let status {
+      if status == 401 || status == 403 { return .auth }
+      if status == 429 { return .rateLimit }
+      if status >= 500 { return .server }
+    }
+    switch category {
+    case "authentication_failed", "billing_error": return .auth
+    case "rate_limit": return .rateLimit
+    case "server_error", "overloaded": return .server
+    default: return nil
+    }
+  }
+
   /// Why an agent failed, from the CLI's error text (git-kitty's `=== …` lines left out; status codes only as whole
   /// words, so a path or a duration containing "401" is not an auth failure).
-  static func classify(_ errorText: String, exitedCleanly: Bool = false) -> AgentFailure {
+  static func classify(_ errorText: String) -> AgentFailure {
     let text = errorText.split(separator: "\n").filter { !$0.hasPrefix("=== ") }.joined(separator: "\n").lowercased()
     func word(_ code: String) -> Bool {
       text.range(of: "(^|[^0-9a-z])\(code)([^0-9a-z]|$)", options: .regularExpression) != nil
@@ -211,9 +227,11 @@ public struct LocalExecutor: Executor {
     ].contains(where: text.contains) || word("401") || word("403") {
       return .auth
     }
-    if ["internal server error", "overloaded", "api_error", "server error", "bad gateway", "service unavailable"]
-      .contains(where: text.contains) || word("500") || word("502") || word("503") || word("529")
-    {
+    if [
+      "internal server error", "overloaded", "api_error", "server error", "bad gateway", "service unavailable",
+      "high demand", "temporary errors",
+    ]
+    .contains(where: text.contains) || word("500") || word("502") || word("503") || word("529") {
       return .server
     }
     return .crashed

@@ -21,8 +21,11 @@ public struct OrchestrateOptions: Sendable {
   public var config: OrchestratorConfig
   /// Stop starting agent runs once this much was spent (USD, as the CLIs report it).
   public var maxCostUSD: Double?
+  /// What happens to agents still running when the budget is spent: they finish their run, or they are stopped
+  /// (their WPs keep their lanes for `resume`).
+  public var onBudget: BudgetAction = .finish
   /// Seconds between retries grow from this base (exponential, with jitter).
-  public var backoffBase: Double = 2
+  public var backoffBase: Double
 
   public init(root: String, mission: String, config: OrchestratorConfig) {
     self.root = root
@@ -34,6 +37,7 @@ public struct OrchestrateOptions: Sendable {
     actor = "git-kitty"
     hostKind = .native
     maxCostUSD = config.maxCostUSD
+    backoffBase = config.retryBackoffSeconds
   }
 
   public var json: JSONObject {
@@ -41,12 +45,18 @@ public struct OrchestrateOptions: Sendable {
       "implementation_agents": .strings(implementationAgents), "review_agents": .strings(reviewAgents),
       "max_concurrent": .int(maxConcurrent), "merge": .bool(merge), "target": .optional(target),
       "strategy": .optional(strategy), "max_cost_usd": maxCostUSD.map { .double($0) } ?? .null,
+      "on_budget": .string(onBudget.rawValue),
     ]
   }
 
   func spec(_ id: String) throws(AgentCatalog.Failure) -> AgentSpec {
     try AgentCatalog.spec(id, settings: config.agentSettings[id])
   }
+}
+
+/// `--on-budget`: what a spent budget does to the agents still running.
+public enum BudgetAction: String, Sendable, CaseIterable {
+  case finish, stop
 }
 
 /// The final word of a run.
@@ -118,11 +128,17 @@ public actor Orchestrator {
 
   var isStopping: Bool { stopping }
 
-  /// Adds what an agent run spent; true while the budget allows another run.
+  /// Adds what an agent run spent. With `--on-budget stop`, a spent budget stops the agents still running.
   func record(_ usage: AgentUsage?, wp: String) {
     guard let usage else { return }
     update(wp) { $0.usage = ($0.usage ?? AgentUsage()) + usage }
+    if options.onBudget == .stop, !budgetAllowsRun(), !stopping {
+      budgetStopped = true
+      stop(reason: "the cost budget is spent (--on-budget stop)")
+    }
   }
+
+  private var budgetStopped = false
 
   /// Whether `--max-cost-usd` still allows starting an agent run.
   func budgetAllowsRun() -> Bool {
@@ -239,6 +255,14 @@ public actor Orchestrator {
   // MARK: the end
 
   private func wrapUp() async -> RunResult {
+    if budgetStopped {
+      let spent = state.usage.costUSD ?? 0
+      return finish(
+        state: "attention", exitCode: 1,
+        summary: String(
+          format: "the cost budget is spent ($%.4f of $%.2f): running agents were stopped; ", spent,
+          options.maxCostUSD ?? 0) + "WPs in flight keep their lanes. Raise --max-cost-usd, then: git kitty resume")
+    }
     if stopping {
       return finish(
         state: "aborted", exitCode: 130,

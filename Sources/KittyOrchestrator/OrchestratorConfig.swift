@@ -17,8 +17,12 @@ public struct OrchestratorConfig: Sendable, Equatable {
   public var maxReviewCycles = 3
   /// Per-agent settings from `[agents.<id>]` tables.
   public var agentSettings: [String: AgentCatalog.Settings] = [:]
+  /// `[agents] retry_backoff_seconds`: the first wait before a retry (it doubles each time; rate limits wait 5x).
+  public var retryBackoffSeconds: Double = 2
   /// `max_cost_usd`: no new agent run starts once the run has spent this much.
   public var maxCostUSD: Double?
+  /// `on_budget`: finish or stop the agents still running when the budget is spent.
+  public var onBudget: BudgetAction = .finish
   /// `[worktree] setup`: a shell command run once in each lane worktree before its first agent (dependencies,
   /// generated files), with `setup_timeout_seconds`.
   public var worktreeSetup: String?
@@ -72,6 +76,12 @@ public struct OrchestratorConfig: Sendable, Equatable {
       }
       config.maxCostUSD = cost
     }
+    if let v = value["on_budget"] {
+      guard let action = v.stringValue.flatMap(BudgetAction.init(rawValue:)) else {
+        throw Invalid(message: "\(fileName): on_budget must be \"finish\" or \"stop\"")
+      }
+      config.onBudget = action
+    }
     if case .object(let agents)? = value["agents"] {
       if let list = try strings(agents["implementation"], "agents.implementation") {
         config.implementationAgents = list
@@ -87,6 +97,12 @@ public struct OrchestratorConfig: Sendable, Equatable {
           throw Invalid(message: "\(fileName): agents.timeout_seconds must be a positive number")
         }
         config.timeoutSeconds = n
+      }
+      if let v = agents["retry_backoff_seconds"] {
+        guard let n = v.doubleValue, n >= 0 else {
+          throw Invalid(message: "\(fileName): agents.retry_backoff_seconds must be a number of seconds >= 0")
+        }
+        config.retryBackoffSeconds = n
       }
       if let v = agents["single_agent_mode"] {
         guard let b = v.boolValue else {

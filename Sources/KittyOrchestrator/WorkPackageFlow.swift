@@ -130,7 +130,7 @@ struct WorkPackageFlow: Sendable {
       while true {
         if await stopped { return .failure(.stopped) }
         guard await orchestrator.budgetAllowsRun() else {
-          return .failure(.setAside("the cost budget is spent before its \(role.rawValue) (it keeps its lane)"))
+          return .failure(.setAside("the cost budget is spent before its \(role.rawValue) (it keeps its lane; resume)"))
         }
         let before = WorkspaceGit.head(c.workspace)
         // Rework continues the implementer's own session where the CLI can.
@@ -199,6 +199,9 @@ struct WorkPackageFlow: Sendable {
     var cycle = startCycle
     while true {
       if await stopped { return .stopped }
+      guard await orchestrator.budgetAllowsRun() else {
+        return .setAside("the cost budget is spent before its review (it stays for_review; raise the budget, resume)")
+      }
       let thisCycle = cycle
       await update {
         $0.phase = "reviewing"
@@ -237,14 +240,18 @@ struct WorkPackageFlow: Sendable {
       let reviewer = (await orchestrator.wpState(wp))?.agent ?? "reviewer"
       var result = HostReviewResult(
         reviewer: reviewer, verdict: verdict.approved ? .approved : .changesRequested, reference: reference)
-      result.extra["commit"] = .string(pinned)
-      if let aside {
-        result.extra["reviewer_changes"] = .string(aside.summary)
-      }
+      // The host keeps review_result's own fields only: what was reviewed and what was put aside go in the note.
+      let reviewedNote =
+        "reviewed commit \(pinned)"
+        + (aside.map {
+          "; the reviewer changed the lane and git-kitty put it back: "
+            + $0.summary
+        } ?? "")
       if verdict.approved {
         var request = HostTransition(mission: slug, wp: wp, to: .approved, actor: actor)
         request.policy = orchestrator.policy
         request.review = result
+        request.note = reviewedNote
         do throws(HostError) {
           try await host.transition(request)
         } catch {
@@ -261,7 +268,7 @@ struct WorkPackageFlow: Sendable {
       var reject = HostTransition(mission: slug, wp: wp, to: .inProgress, actor: actor)
       reject.policy = orchestrator.policy
       reject.review = result
-      reject.note = String(verdict.feedback.prefix(500))
+      reject.note = String(verdict.feedback.prefix(500)) + "\n(\(reviewedNote))"
       do throws(HostError) {
         try await host.transition(reject)
       } catch {
@@ -388,7 +395,8 @@ struct WorkPackageFlow: Sendable {
     let dirs = WorkspaceGit.directories(c.workspace)
     let paths = AgentPaths(
       workspace: c.workspace, promptFile: "\(logDir)/\(role.rawValue)-\(roleAttempt).prompt.md",
-      verdictFile: verdictFile, gitDir: dirs.gitDir, gitCommonDir: dirs.commonDir)
+      verdictFile: verdictFile, gitDir: dirs.gitDir, gitCommonDir: dirs.commonDir, branch: c.branch)
+    WorkspaceGit.prepareWritableRoots(paths)
     let invocation = AgentInvocation(
       spec: spec, role: role, wpID: wp, missionSlug: slug, attempt: roleAttempt, cycle: cycle, paths: paths,
       prompt: prompt, logFile: log, timeout: timeout, script: script, feedback: feedback, resumeSession: resumeSession)

@@ -1,6 +1,7 @@
 import Foundation
 import KittyBasics
 import KittyCore
+import KittyExecutors
 import KittyGit
 
 /// What the orchestrator asks of a lane worktree's git state. Reads go through KittyGit; the few writes that must
@@ -29,6 +30,13 @@ enum WorkspaceGit {
   static func directories(_ workspace: String) -> (gitDir: String?, commonDir: String?) {
     guard let repo = try? Repository.open(at: workspace) else { return (nil, nil) }
     return (Path.stripTrailingSlash(repo.gitDirectory), Path.stripTrailingSlash(repo.commonDirectory))
+  }
+
+  /// A sandboxed CLI can only be given directories that exist: the branch's reflog directory may not yet.
+  static func prepareWritableRoots(_ paths: AgentPaths) {
+    for directory in [paths.branchRefDirectory, paths.branchLogDirectory].compactMap({ $0 }) {
+      try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
   }
 
   static func run(_ args: [String], in directory: String) async -> (status: ExitStatus?, stdout: String, stderr: String)

@@ -153,14 +153,20 @@ import Testing
     spec.model = nil
     let paths = AgentPaths(
       workspace: "/r/.worktrees/m-lane-a", promptFile: "/p.md", gitDir: "/r/.git/worktrees/m-lane-a",
-      gitCommonDir: "/r/.git")
+      gitCommonDir: "/r/.git", branch: "kitty/mission-m-lane-a")
     let argv = spec.argv(role: .implementation, paths: paths, promptText: "")
     #expect(argv.contains("/r/.git/worktrees/m-lane-a"))
     #expect(argv.contains("/r/.git/objects"))
-    #expect(argv.contains("/r/.git/refs"))
+    #expect(argv.contains("/r/.git/refs/heads/kitty"))
+    #expect(argv.contains("/r/.git/logs/refs/heads/kitty"))
+    #expect(!argv.contains("/r/.git/refs"), "all of refs/ would let it move main")
     let noGit = spec.argv(role: .implementation, paths: AgentPaths(workspace: "/w", promptFile: "/p"), promptText: "")
     #expect(!noGit.contains("--add-dir"), "\(noGit)")
     let resumed = spec.argv(role: .rework, paths: paths, promptText: "", resumeSession: "th-7")
-    #expect(Array(resumed.prefix(4)) == ["codex", "exec", "resume", "th-7"])
+    #expect(Array(resumed.suffix(3)) == ["resume", "th-7", "-"], "the sandbox flags stay before `resume`")
+    #expect(resumed.contains("/r/.git/refs/heads/kitty"))
+    let claude = AgentCatalog.builtIn["claude-code"]!.argv(
+      role: .rework, paths: paths, promptText: "", resumeSession: "s-1")
+    #expect(Array(claude.suffix(2)) == ["--resume", "s-1"])
   }
 }

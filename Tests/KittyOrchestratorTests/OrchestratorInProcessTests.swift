@@ -24,13 +24,15 @@ import Testing
   }
 
   static func run(
-    _ sandbox: OrchestratorSandbox, config: String, implement: [String], review: [String] = ["script"]
+    _ sandbox: OrchestratorSandbox, config: String, implement: [String], review: [String] = ["script"],
+    options change: (inout OrchestrateOptions) -> Void = { _ in }
   ) async throws -> (RunResult, Recorder) {
     var options = OrchestrateOptions(
       root: sandbox.repo, mission: sandbox.slug, config: try OrchestratorConfig.parse(config))
     options.implementationAgents = implement
     options.reviewAgents = review
     options.backoffBase = 0.01
+    change(&options)
     let recorder = Recorder()
     let orchestrator = Orchestrator(
       options: options, host: LocalHost(root: sandbox.repo), sink: recorder, slug: sandbox.slug)
