@@ -47,11 +47,12 @@ import Testing
   ]
 
   static let errorIDs = ["01M8055G": "01M806VT"]
-  /// Error and handle cases from transcript C, replayed on the lanes-fresh fixture.
+  /// Error and handle cases from transcript C, replayed on the lanes-fresh fixture. The legacy names that 3.2.7
+  /// refuses (`--feature`, `feature-state`, `accept-feature`, `merge-feature`) are git-kitty's seed-003 dialect:
+  /// Seed003DialectTests replays those blocks.
   static let errorCases: [Case] = [
     "unknown mission", "unknown WP (resolve-workspace)", "lower-case wp id", "mission handle = human slug without mid8",
-    "mission handle = full mission_id", "missing --mission", "legacy --feature flag", "legacy verb feature-state",
-    "legacy verb accept-feature", "legacy verb merge-feature", "unknown group option", "no subcommand",
+    "mission handle = full mission_id", "missing --mission", "unknown group option", "no subcommand",
     "contract-version: provider too old", "contract-version: provider not a version",
   ].map { heading in
     Case(

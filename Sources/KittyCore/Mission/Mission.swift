@@ -130,7 +130,6 @@ public struct Mission: Sendable {
 /// Why a mission could not be found or read.
 public enum MissionError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
   case noSpecsDirectory(repoRoot: String)
-  case emptyHandle
   case unsafeHandle(String, String)
   case notFound(String)
   case ambiguous(String, candidates: [String])
@@ -143,7 +142,6 @@ public enum MissionError: Error, Sendable, Equatable, CustomStringConvertible, L
   public var description: String {
     switch self {
     case .noSpecsDirectory(let root): return "No kitty-specs/ directory in \(root): this repository has no missions"
-    case .emptyHandle: return "Mission handle is empty: pass --mission <slug>"
     case .unsafeHandle(_, let problem): return problem
     case .notFound(let handle): return "Mission '\(handle)' not found in kitty-specs/"
     case .ambiguous(let handle, let candidates):

@@ -5,10 +5,8 @@ import Foundation
 /// Unlike spec-kitty, a handle that matches several missions is reported as ambiguous.
 public enum MissionLocator {
   public static func resolve(_ handle: String, repoRoot: String) throws(MissionError) -> Mission {
-    if let problem = MissionPaths.safeSegmentProblem(handle) {
-      if handle.trimmingWhitespace.isEmpty { throw .emptyHandle }
-      throw .unsafeHandle(handle, problem)
-    }
+    // An empty handle gets spec-kitty's own text too ("… value must not be empty or whitespace-only.").
+    if let problem = MissionPaths.safeSegmentProblem(handle) { throw .unsafeHandle(handle, problem) }
     let specs = "\(repoRoot)/\(MissionPaths.specsDirectory)"
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: specs, isDirectory: &isDirectory), isDirectory.boolValue else {

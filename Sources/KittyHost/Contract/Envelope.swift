@@ -6,6 +6,8 @@ public struct Envelope: Sendable, Equatable {
   public static let contractVersion = "1.5.0"
   public static let minimumProviderVersion = "0.1.0"
 
+  /// The envelope's `contract_version`: 1.5.0, or 1.0.0 for the seed-003 dialect.
+  public var contractVersion = Envelope.contractVersion
   public var command: String
   public var success: Bool
   public var errorCode: ErrorCode?
@@ -37,7 +39,7 @@ public struct Envelope: Sendable, Equatable {
 
   public var json: JSONValue {
     .object([
-      "contract_version": .string(Envelope.contractVersion),
+      "contract_version": .string(contractVersion),
       "command": .string(command),
       "timestamp": .string(timestamp),
       "correlation_id": .string(correlationID),

@@ -25,6 +25,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
   case safeCommitGeneric = "SAFE_COMMIT_GENERIC"
   case safeCommitDestinationNotFound = "SAFE_COMMIT_DESTINATION_NOT_FOUND"
   case dirtyWorktree = "DIRTY_WORKTREE"
+  // The seed-003 dialect's names (spec-kitty 1.0.3), forbidden in contract 1.5.0: only `Seed003` answers with them.
+  case featureNotFound = "FEATURE_NOT_FOUND"
+  case featureNotReady = "FEATURE_NOT_READY"
 }
 
 /// A failed verb: the error code, the message and any structured fields for `data`.

@@ -11,6 +11,7 @@ public enum OrchestratorAPI {
   }
 
   public static func run(_ arguments: [String], currentDirectory: String) -> Response {
+    let dialect = Dialect.detect(arguments)
     guard let first = arguments.first else {
       return usage("Missing command.")
     }
@@ -18,7 +19,7 @@ public enum OrchestratorAPI {
       if first == "--help" || first == "-h" { return usage(helpText) }
       return usage("No such option: \(first.split(separator: "=").first.map(String.init) ?? first)")
     }
-    guard let verb = Verb(rawValue: first) else {
+    guard let verb = Verb(rawValue: first) ?? Dialect.legacyVerbs[first] else {
       if Verb.designPhase.contains(first) {
         return Response(
           envelope: .failure(
@@ -29,25 +30,43 @@ public enum OrchestratorAPI {
                 + "\(first), or git kitty mission for authoring")), exitCode: 1)
       }
       let matches = CloseMatches.find(first, in: Verb.allCases.map(\.rawValue) + Verb.designPhase, ordered: true)
-      if matches.isEmpty { return usage("No such command '\(first)'.") }
-      return usage("No such command '\(first)'. Did you mean \(matches.map { "'\($0)'" }.joined(separator: ", "))?")
+      if matches.isEmpty { return usage("No such command '\(first)'.", dialect) }
+      return usage(
+        "No such command '\(first)'. Did you mean \(matches.map { "'\($0)'" }.joined(separator: ", "))?", dialect)
     }
     let parsed: VerbArguments
     do {
-      parsed = try VerbArgumentParser.parse(Array(arguments.dropFirst()), specs: verb.options)
+      parsed = try VerbArgumentParser.parse(Array(arguments.dropFirst()), specs: verb.options(for: dialect))
     } catch {
-      return Response(envelope: .failure(nil, error), exitCode: error.exitCode)
+      return respond(.failure(nil, error), dialect: dialect, exitCode: error.exitCode)
     }
+    guard dialect == .seed003 else {
+      do {
+        let data = try execute(verb, parsed, currentDirectory: currentDirectory)
+        return Response(envelope: .success(verb.rawValue, data), exitCode: 0)
+      } catch {
+        return Response(envelope: .failure(verb.rawValue, error), exitCode: error.exitCode)
+      }
+    }
+    // The seed-003 dialect names the command as it was called (`feature-state`, not `mission-state`).
     do {
-      let data = try execute(verb, parsed, currentDirectory: currentDirectory)
-      return Response(envelope: .success(verb.rawValue, data), exitCode: 0)
+      let data = try Seed003.execute(verb, parsed, currentDirectory: currentDirectory)
+      return respond(.success(first, data), dialect: dialect, exitCode: 0)
     } catch {
-      return Response(envelope: .failure(verb.rawValue, error), exitCode: error.exitCode)
+      let envelope = Envelope(
+        command: "orchestrator-api.\(first)", success: false, errorCode: error.code, data: Seed003.failureData(error))
+      return respond(envelope, dialect: dialect, exitCode: error.exitCode)
     }
   }
 
-  static func usage(_ message: String) -> Response {
-    Response(envelope: .failure(nil, HostFailure(.usageError, message, exitCode: 2)), exitCode: 2)
+  static func respond(_ envelope: Envelope, dialect: Dialect, exitCode: Int32) -> Response {
+    var envelope = envelope
+    envelope.contractVersion = dialect.contractVersion
+    return Response(envelope: envelope, exitCode: exitCode)
+  }
+
+  static func usage(_ message: String, _ dialect: Dialect = .current) -> Response {
+    respond(.failure(nil, HostFailure(.usageError, message, exitCode: 2)), dialect: dialect, exitCode: 2)
   }
 
   static func execute(_ verb: Verb, _ args: VerbArguments, currentDirectory: String) throws(HostFailure)

@@ -37,7 +37,8 @@ public enum Verb: String, CaseIterable, Sendable {
         .value("--mission", required: true), .value("--wp", required: true), .value("--to", required: true),
         .value("--actor", required: true), .value("--note"), .value("--policy"), .flag("--force"),
         .value("--review-ref"), .value("--review-result-json"), .value("--evidence-json"),
-        .flagPair("--subtasks-complete"), .flagPair("--implementation-evidence-present"),
+        // Plain flags, as 3.2.7 declares them: `--no-subtasks-complete` is a usage error there.
+        .flag("--subtasks-complete"), .flag("--implementation-evidence-present"),
       ]
     case .appendHistory:
       return [

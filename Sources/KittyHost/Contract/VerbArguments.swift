@@ -9,6 +9,8 @@ public struct OptionSpec: Sendable {
   public let name: String
   public let kind: Kind
   public let required: Bool
+  /// Other spellings stored under `name` (`--mission` for the seed-003 dialect's `--feature`).
+  public var aliases: [String] = []
 
   public static func value(_ name: String, required: Bool = false) -> OptionSpec {
     OptionSpec(name: name, kind: .value, required: required)
@@ -55,7 +57,7 @@ public enum VerbArgumentParser {
         name = String(argument[..<equals])
         inlineValue = String(argument[argument.index(after: equals)...])
       }
-      if let spec = specs.first(where: { $0.name == name }) {
+      if let spec = specs.first(where: { $0.name == name || $0.aliases.contains(name) }) {
         switch spec.kind {
         case .value:
           if let inlineValue {

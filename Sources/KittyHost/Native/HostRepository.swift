@@ -53,7 +53,7 @@ extension HostFailure {
       return HostFailure(.missionNotFound, "Mission '\(handle)' not found in kitty-specs/")
     case .ambiguous(_, let candidates):
       return HostFailure(.missionNotFound, error.description, fields: ["candidates": .strings(candidates)])
-    case .emptyHandle, .unsafeHandle:
+    case .unsafeHandle:
       return HostFailure(.usageError, error.description)
     case .noSpecsDirectory:
       return HostFailure(.missionNotFound, error.description)

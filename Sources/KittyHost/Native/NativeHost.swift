@@ -11,14 +11,18 @@ public struct NativeHost: Sendable {
 
   // MARK: contract-version
 
-  public static func contractVersion(providerVersion: String?) throws(HostFailure) -> JSONObject {
+  /// `apiVersion` is the contract version the caller speaks (1.5.0, or 1.0.0 for the seed-003 dialect).
+  public static func contractVersion(providerVersion: String?, apiVersion: String = Envelope.contractVersion)
+    throws(HostFailure) -> JSONObject
+  {
     if let providerVersion {
-      guard let provided = SemanticVersion(providerVersion) else {
+      // spec-kitty compares with `packaging.version` (PEP 440): epochs, post- and dev-releases are versions too.
+      guard let provided = PEP440Version(providerVersion) else {
         throw HostFailure(
           .contractVersionMismatch, "Provider version '\(providerVersion)' is not a valid version string",
           fields: ["provider_version": .string(providerVersion)])
       }
-      let minimum = SemanticVersion(Envelope.minimumProviderVersion)!
+      let minimum = PEP440Version(Envelope.minimumProviderVersion)!
       if provided < minimum {
         throw HostFailure(
           .contractVersionMismatch,
@@ -26,12 +30,12 @@ public struct NativeHost: Sendable {
           fields: [
             "provider_version": .string(providerVersion),
             "min_supported_provider_version": .string(Envelope.minimumProviderVersion),
-            "api_version": .string(Envelope.contractVersion),
+            "api_version": .string(apiVersion),
           ])
       }
     }
     return [
-      "api_version": .string(Envelope.contractVersion),
+      "api_version": .string(apiVersion),
       "min_supported_provider_version": .string(Envelope.minimumProviderVersion),
     ]
   }
