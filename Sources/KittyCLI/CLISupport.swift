@@ -49,8 +49,8 @@ enum Console {
   }
 
   static func describe(_ error: Error) -> String {
-    if let described = error as? CustomStringConvertible { return described.description }
-    return error.localizedDescription
+    if let localized = error as? LocalizedError, let text = localized.errorDescription { return text }
+    return String(describing: error)
   }
 
   static var currentDirectory: String { FileManager.default.currentDirectoryPath }

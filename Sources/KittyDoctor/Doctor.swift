@@ -65,7 +65,7 @@ public struct Doctor: Sendable {
   }
 
   private enum Item: CaseIterable {
-    case libgit2, git, gitKitty, agents, specKitty, repository
+    case libgit2, git, gitKitty, agents, agentCLIs, specKitty, repository
   }
 
   /// Runs every check; the slow ones (spec-kitty starts in seconds) run at the same time as the others.
@@ -76,6 +76,7 @@ public struct Doctor: Sendable {
       case .git: return [git()]
       case .gitKitty: return [gitKittyOnPath()]
       case .agents: return [agents()]
+      case .agentCLIs: return agentCLIs()
       case .specKitty: return [specKitty()]
       case .repository: return repositoryChecks()
       }

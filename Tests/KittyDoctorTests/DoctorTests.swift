@@ -55,8 +55,8 @@ private func check(_ report: Doctor.Report, _ name: String) throws -> Doctor.Che
 
     #expect(
       report.checks.map(\.name) == [
-        "libgit2", "git", "git-kitty", "agents", "spec-kitty", "repository", "protected branches", "hooks",
-        "merge driver",
+        "libgit2", "git", "git-kitty", "agents", "agent claude-code", "spec-kitty", "repository",
+        "protected branches", "hooks", "merge driver",
       ])
     for name in Doctor.repositoryCheckNames {
       #expect(try check(report, name).status == .skip)
@@ -125,6 +125,38 @@ private func check(_ report: Doctor.Report, _ name: String) throws -> Doctor.Che
       "spec-kitty")
     #expect(brokenCheck.status == .warn)
     #expect(brokenCheck.detail.contains("contract-version failed"))
+  }
+
+  /// A Codex whose `exec --help` no longer lists a flag git-kitty passes (as --full-auto vanished) fails the check,
+  /// naming the flag; one that lists them all passes.
+  @Test func anAgentCLIThatNoLongerKnowsAFlagFails() throws {
+    let bin = FakeBin()
+    defer { try? FileManager.default.removeItem(atPath: bin.directory) }
+    try bin.addRealGit()
+    let fullHelp = "--json --sandbox --add-dir --skip-git-repo-check"
+    try bin.add(
+      "codex",
+      """
+      if [ "$1" = "--version" ]; then echo "codex-cli 0.163.0"; exit 0; fi
+      if [ "$1 $2" = "exec --help" ]; then echo "Usage: codex exec [OPTIONS] \(fullHelp)"; exit 0; fi
+      exit 2
+      """)
+    let dir = TestSupport.temporaryDirectory("doctor-agent")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let good = try check(Doctor(directory: dir, environment: bin.environment).run(), "agent codex")
+    #expect(good.status == .ok, "\(good.detail)")
+    #expect(good.detail.contains("0.163.0, the version tested in CI"))
+
+    try bin.add(
+      "codex",
+      """
+      if [ "$1" = "--version" ]; then echo "codex-cli 0.170.0"; exit 0; fi
+      if [ "$1 $2" = "exec --help" ]; then echo "Usage: codex exec [OPTIONS] --json --sandbox"; exit 0; fi
+      exit 2
+      """)
+    let broken = try check(Doctor(directory: dir, environment: bin.environment).run(), "agent codex")
+    #expect(broken.status == .fail)
+    #expect(broken.detail.contains("does not know --add-dir"), "\(broken.detail)")
   }
 
   @Test func versionsAreReadFromToolOutput() {
