@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KittyBasics
 import KittyCore
 import KittyExecutors
 import KittyHooks
@@ -61,13 +62,13 @@ struct HookCommand: ParsableCommand {
     commandName: "hook", abstract: "Entry points for the installed hooks (post-commit; run <hook> for hook managers).",
     subcommands: [PostCommit.self, Run.self])
 
-  struct PostCommit: ParsableCommand {
+  struct PostCommit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "post-commit", abstract: "Move the lane's WP to for_review.")
     @Flag(help: "The hook found kitty.autoReview set, also when only `git -c` set it for that commit.")
     var autoReview = false
-    func run() throws {
-      PostCommitHandler.run(directory: Console.currentDirectory, autoReview: autoReview)
+    func run() async throws {
+      await PostCommitHandler.run(directory: Console.currentDirectory, autoReview: autoReview)
     }
   }
 
@@ -83,26 +84,31 @@ struct HookCommand: ParsableCommand {
       let path = NSTemporaryDirectory() + "git-kitty-\(name)-\(getpid())"
       try script.write(toFile: path, atomically: true, encoding: .utf8)
       defer { unlink(path) }
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/bin/sh")
-      process.arguments = [path] + arguments
-      try process.run()
-      process.waitUntilExit()
-      if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+      // The hook manager's stdin (reference-transaction's ref lines) and terminal go straight to the script.
+      switch ChildProcess.spawn(
+        ["/bin/sh", path] + arguments, directory: Console.currentDirectory,
+        environment: ProcessInfo.processInfo.environment,
+        stdin: 0, stdout: 1, stderr: 2)
+      {
+      case .failure(let error): throw ValidationError("cannot run the \(name) hook: \(error.message)")
+      case .success(let pid):
+        let status = ChildProcess.wait(pid: pid, timeout: nil).status
+        if status != 0 { throw ExitCode(status) }
+      }
     }
   }
 }
 
 /// `git kitty next | start | submit | review`: the developer's flow.
-struct NextCommand: ParsableCommand {
+struct NextCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "next", abstract: "List the WPs that are ready to start.")
   @Option(name: .long, help: "Mission handle; inferred from the current lane worktree, else the only mission.")
   var mission: String?
-  func run() throws {
-    try Console.run {
+  func run() async throws {
+    try await Console.run {
       let flow = try DeveloperFlow(directory: Console.currentDirectory)
-      let ready = try flow.next(mission: mission)
+      let ready = try await flow.next(mission: mission)
       if ready.isEmpty { print("nothing is ready (git kitty mission show for the whole picture)") }
       for (wp, title) in ready { print("\(wp)  \(title)   → git kitty start \(wp)") }
     }
@@ -118,7 +124,7 @@ struct StartCommand: AsyncParsableCommand {
   func run() async throws {
     try await Console.run {
       let flow = try DeveloperFlow(directory: Console.currentDirectory)
-      let started = try flow.start(wp: wp, mission: mission)
+      let started = try await flow.start(wp: wp, mission: mission)
       Console.reportIncluded(started.included)
       print(started.workspace)
       // The orchestrator's [worktree] setup, once per worktree (the WP stays claimed if it fails).
@@ -136,21 +142,21 @@ struct StartCommand: AsyncParsableCommand {
   }
 }
 
-struct SubmitCommand: ParsableCommand {
+struct SubmitCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "submit", abstract: "Move the WP of the current lane worktree to for_review.")
   @Argument(help: "The WP id; default: the WP of the current lane worktree.") var wp: String?
   @Option(name: .long, help: "Mission handle; inferred from the current lane worktree, else the only mission.")
   var mission: String?
-  func run() throws {
-    try Console.run {
-      let done = try DeveloperFlow(directory: Console.currentDirectory).submit(wp: wp, mission: mission)
+  func run() async throws {
+    try await Console.run {
+      let done = try await DeveloperFlow(directory: Console.currentDirectory).submit(wp: wp, mission: mission)
       print("\(done.joined(separator: ", ")) submitted for review")
     }
   }
 }
 
-struct ReviewCommand: ParsableCommand {
+struct ReviewCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "review", abstract: "Review a WP: --approve, or --request-changes \"feedback\".")
   @Argument(help: "The WP id, e.g. WP01.") var wp: String
@@ -165,9 +171,9 @@ struct ReviewCommand: ParsableCommand {
     }
   }
 
-  func run() throws {
-    try Console.run {
-      let reference = try DeveloperFlow(directory: Console.currentDirectory).review(
+  func run() async throws {
+    try await Console.run {
+      let reference = try await DeveloperFlow(directory: Console.currentDirectory).review(
         wp: wp, mission: mission, approve: approve, feedback: requestChanges)
       print(approve ? "\(wp) approved (\(reference))" : "\(wp) sent back with your feedback (\(reference))")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KittyBasics
 import KittyCore
 import KittyExecutors
 import KittyGit
@@ -109,10 +110,16 @@ extension Doctor {
     guard versionRun.status == 0, let version = Self.firstVersion(in: versionRun.stdout) else {
       return Check("spec-kitty", .warn, "\(path) --version failed (\(Self.tail(versionRun)))")
     }
-    let response = HostResponse.parse(
-      stdout: contractRun.stdout, stderr: contractRun.stderr, exitCode: contractRun.status)
-    guard response.success, let contract = response.data["api_version"]?.stringValue else {
-      let why = contractRun.timedOut ? "timed out" : response.message
+    let contract: String
+    do throws(HostError) {
+      let data = try SpecKittyClient.parse(
+        stdout: contractRun.stdout, stderr: contractRun.stderr, status: .exited(contractRun.status))
+      guard let version = data["api_version"]?.stringValue else {
+        throw HostError(.transport, "no api_version in its answer")
+      }
+      contract = version
+    } catch {
+      let why = contractRun.timedOut ? "timed out" : error.message
       return Check(
         "spec-kitty", .warn,
         "\(version) at \(path): orchestrator-api contract-version failed (\(why)); --host spec-kitty needs it")

@@ -22,7 +22,6 @@ public struct GitError: Error, CustomStringConvertible, Equatable, Sendable {
   public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
   public var isExists: Bool { code == GIT_EEXISTS.rawValue }
   public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
-  public var isConflict: Bool { code == GIT_ECONFLICT.rawValue || code == GIT_EMERGECONFLICT.rawValue }
 }
 
 /// Runs one libgit2 call and turns a negative result into a `GitError`.

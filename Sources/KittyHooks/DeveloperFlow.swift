@@ -1,4 +1,5 @@
 import Foundation
+import KittyBasics
 import KittyCore
 import KittyHost
 import KittyWorkspaces
@@ -7,7 +8,7 @@ import KittyWorkspaces
 public struct DeveloperFlow: Sendable {
   public let root: String
   public let directory: String
-  public var host: OrchestratorHost { HookHost.make(root: root) }
+  public var host: any MissionHost { HookHost.make(root: root) }
   public var actor: String { HookHost.actor(root: root) }
 
   public struct Failure: Error, CustomStringConvertible, Sendable {
@@ -35,87 +36,90 @@ public struct DeveloperFlow: Sendable {
         : "several missions here (\(missions.joined(separator: ", "))): pass --mission")
   }
 
-  func checked(_ response: HostResponse, _ what: String) throws -> JSONObject {
-    guard response.success else {
-      throw Failure(message: "\(what) failed (\(response.errorCode ?? "no envelope")): \(response.message)")
+  /// Runs one host call; a refusal becomes a one-line failure naming the step.
+  func checked<T>(_ what: String, _ call: () async throws(HostError) -> T) async throws -> T {
+    do {
+      return try await call()
+    } catch {
+      throw Failure(message: "\(what) failed (\(error.code?.rawValue ?? "no envelope")): \(error.message)")
     }
-    return response.data
   }
 
-  public func next(mission given: String?) throws -> [(wp: String, title: String)] {
+  public func next(mission given: String?) async throws -> [(wp: String, title: String)] {
     let slug = try mission(given)
-    let data = try checked(host.call(["list-ready", "--mission", slug]), "list-ready")
+    let host = self.host
+    let ready = try await checked("list-ready") { () async throws(HostError) in try await host.listReady(mission: slug)
+    }
     let mission = try Mission(repoRoot: root, slug: slug)
     let titles = Dictionary(
       ((try? mission.workPackages()) ?? []).map { ($0.id, $0.title) }, uniquingKeysWith: { a, _ in a })
-    return (data["ready_work_packages"]?.arrayValue ?? []).compactMap { $0["wp_id"]?.stringValue }.map {
-      ($0, titles[$0] ?? "")
-    }
+    return ready.map { ($0, titles[$0] ?? "") }
   }
 
   /// Claims `wp` (start-implementation); returns the mission, the WP's worktree and what `.worktreeinclude` copied
   /// into it.
-  public func start(wp: String, mission given: String?) throws -> (
+  public func start(wp: String, mission given: String?) async throws -> (
     mission: String, workspace: String, included: WorktreeInclude.Outcome
   ) {
     let slug = try mission(given)
-    let data = try checked(
-      host.call([
-        "start-implementation", "--mission", slug, "--wp", wp, "--actor", actor, "--policy", HookHost.policy,
-      ]), "start-implementation")
-    let workspace = data["workspace_path"]?.stringValue ?? ""
-    return (slug, workspace, WorktreeInclude.apply(root: root, worktree: workspace))
+    let (host, actor) = (self.host, self.actor)
+    let claimed = try await checked("start-implementation") { () async throws(HostError) in
+      try await host.startImplementation(mission: slug, wp: wp, actor: actor, policy: HookHost.policy)
+    }
+    return (slug, claimed.workspacePath, WorktreeInclude.apply(root: root, worktree: claimed.workspacePath))
   }
 
   /// for_review for the WP of the current worktree (or the one named).
-  public func submit(wp given: String?, mission missionGiven: String?) throws -> [String] {
+  public func submit(wp given: String?, mission missionGiven: String?) async throws -> [String] {
     let slug = try mission(missionGiven)
+    let (host, actor) = (self.host, self.actor)
     var wps: [String]
     if let given {
       wps = [given]
     } else if let identity = WorktreeIdentity.of(directory) {
-      let lanes = try checked(host.call(["mission-state", "--mission", slug]), "mission-state")
-      let inProgress = Set(
-        (lanes["work_packages"]?.arrayValue ?? []).filter { $0["lane"]?.stringValue == "in_progress" }
-          .compactMap { $0["wp_id"]?.stringValue })
+      let state = try await checked("mission-state") { () async throws(HostError) in
+        try await host.missionState(mission: slug)
+      }
+      let inProgress = Set(state.workPackages.filter { $0.lane == .inProgress }.map(\.id))
       wps = identity.workPackages().filter(inProgress.contains)
     } else {
       throw Failure(message: "run git kitty submit inside a lane worktree, or name the WP: git kitty submit WP01")
     }
     if wps.isEmpty { throw Failure(message: "no WP of this worktree is in progress") }
     for wp in wps {
-      _ = try checked(
-        host.call([
-          "transition", "--mission", slug, "--wp", wp, "--to", "for_review", "--actor", actor, "--policy",
-          HookHost.policy, "--subtasks-complete", "--note", "submitted with git kitty submit",
-        ]), "for_review of \(wp)")
+      var request = HostTransition(mission: slug, wp: wp, to: .forReview, actor: actor)
+      request.policy = HookHost.policy
+      request.subtasksComplete = true
+      request.note = "submitted with git kitty submit"
+      try await checked("for_review of \(wp)") { () async throws(HostError) in try await host.transition(request) }
     }
     return wps
   }
 
   /// start-review, pin what was reviewed on a review branch, then approve or request changes.
-  public func review(wp: String, mission given: String?, approve: Bool, feedback: String?) throws -> String {
+  public func review(wp: String, mission given: String?, approve: Bool, feedback: String?) async throws -> String {
     let slug = try mission(given)
-    _ = try checked(
-      host.call(["start-review", "--mission", slug, "--wp", wp, "--actor", actor, "--policy", HookHost.policy]),
-      "start-review")
-    let resolved = try checked(host.call(["resolve-workspace", "--mission", slug, "--wp", wp]), "resolve-workspace")
+    let (host, actor) = (self.host, self.actor)
+    try await checked("start-review") { () async throws(HostError) in
+      try await host.startReview(mission: slug, wp: wp, actor: actor, policy: HookHost.policy, reviewRef: nil)
+    }
+    let resolved = try await checked("resolve-workspace") { () async throws(HostError) in
+      try await host.resolveWorkspace(mission: slug, wp: wp)
+    }
     var reference = "review://\(wp)/\(actor)"
-    if let branch = resolved["lane_branch"]?.stringValue, let context = try? RepositoryContext.locate(from: root),
+    if let branch = resolved.laneBranch, let context = try? RepositoryContext.locate(from: root),
       let entry = try? ReviewBranches(context: context).create(slug: slug, wpID: wp, commit: branch)
     {
       reference = entry.branch
     }
-    let result: JSONObject = [
-      "reviewer": .string(actor), "verdict": approve ? "approved" : "changes_requested",
-      "reference": .string(reference),
-    ]
-    var args = [
-      "transition", "--mission", slug, "--wp", wp, "--to", approve ? "approved" : "in_progress", "--actor", actor,
-      "--policy", HookHost.policy, "--review-result-json", JSONWriter.pythonDefault.string(.object(result)),
-    ]
-    if let feedback, !feedback.isEmpty { args += ["--note", feedback] }
-    _ = try checked(host.call(args), approve ? "approval" : "request for changes")
+    var request = HostTransition(mission: slug, wp: wp, to: approve ? .approved : .inProgress, actor: actor)
+    request.policy = HookHost.policy
+    request.review = HostReviewResult(
+      reviewer: actor, verdict: approve ? .approved : .changesRequested, reference: reference)
+    if let feedback, !feedback.isEmpty { request.note = feedback }
+    try await checked(approve ? "approval" : "request for changes") { () async throws(HostError) in
+      try await host.transition(request)
+    }
     return reference
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KittyBasics
 import KittyCore
 import KittyGit
 import KittyWorkspaces

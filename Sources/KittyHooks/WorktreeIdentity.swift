@@ -1,4 +1,5 @@
 import Foundation
+import KittyBasics
 import KittyCore
 import KittyGit
 import KittyHost
@@ -35,18 +36,18 @@ public struct WorktreeIdentity: Sendable {
 
 /// The host the hooks and the developer flow use: native, unless `git config kitty.host spec-kitty`.
 public enum HookHost {
-  public static func make(root: String) -> OrchestratorHost {
+  public static func make(root: String) -> any MissionHost {
     let kind = ChildProcess.runCapturing(
-      ["git", "config", "--get", "kitty.host"], directory: root, environment: ChildProcess.scrubbedEnvironment(),
+      ["git", "config", "--get", "kitty.host"], directory: root, environment: ProcessEnvironment.scrubbed(),
       timeout: 10
     ).stdout.trimmingWhitespace
-    return kind == "spec-kitty" ? SpecKittyHost(root: root) : InProcessHost(root: root)
+    return (HostKind(rawValue: kind) ?? .native).make(root: root)
   }
 
   /// The person's git identity, or a fixed one.
   public static func actor(root: String) -> String {
     let name = ChildProcess.runCapturing(
-      ["git", "config", "--get", "user.name"], directory: root, environment: ChildProcess.scrubbedEnvironment(),
+      ["git", "config", "--get", "user.name"], directory: root, environment: ProcessEnvironment.scrubbed(),
       timeout: 10
     ).stdout.trimmingWhitespace
     return name.isEmpty ? "git-kitty" : name
@@ -54,14 +55,14 @@ public enum HookHost {
 
   /// The policy a person's own calls carry (no agent is involved).
   public static let policy =
-    #"{"orchestrator_id": "git-kitty-developer", "orchestrator_version": "0.1.0", "agent_family": "human", "approval_mode": "manual", "sandbox_mode": "none", "network_mode": "inherited", "dangerous_flags": []}"#
+    #"{"orchestrator_id": "git-kitty-developer", "orchestrator_version": "\#(GitKittyVersion.current)", "agent_family": "human", "approval_mode": "manual", "sandbox_mode": "none", "network_mode": "inherited", "dangerous_flags": []}"#
 }
 
 /// `git kitty hook post-commit`: what the post-commit hook hands over (in the background).
 public enum PostCommitHandler {
   /// Moves the lane's in-progress WPs to for_review and logs the outcome to `.kittify/logs/hooks.log`.
   @discardableResult
-  public static func run(directory: String, autoReview: Bool = false) -> [String] {
+  public static func run(directory: String, autoReview: Bool = false) async -> [String] {
     signal(SIGHUP, SIG_IGN)  // started in the background by the hook: outlive the terminal
     guard let identity = WorktreeIdentity.of(directory),
       let (head, gitDirectory) = reviewedCommit(directory, autoReview: autoReview)
@@ -72,20 +73,19 @@ public enum PostCommitHandler {
     let host = HookHost.make(root: identity.root)
     let actor = HookHost.actor(root: identity.root)
     var lines: [String] = []
-    let state = host.call(["mission-state", "--mission", identity.missionSlug])
-    let lanes = Dictionary(
-      (state.data["work_packages"]?.arrayValue ?? []).compactMap { item -> (String, String)? in
-        guard let wp = item["wp_id"]?.stringValue, let lane = item["lane"]?.stringValue else { return nil }
-        return (wp, lane)
-      }, uniquingKeysWith: { a, _ in a })
-    for wp in identity.workPackages() where lanes[wp] == "in_progress" {
-      let result = host.call([
-        "transition", "--mission", identity.missionSlug, "--wp", wp, "--to", "for_review", "--actor", actor,
-        "--policy", HookHost.policy, "--subtasks-complete", "--note", "commit \(head) (post-commit hook)",
-      ])
-      lines.append(
-        "\(Timestamp.isoNow()) post-commit \(identity.missionSlug) \(wp) at \(head): "
-          + (result.success ? "moved to for_review" : "not moved: \(result.message)"))
+    let lanes = (try? await host.missionState(mission: identity.missionSlug).lanes) ?? [:]
+    for wp in identity.workPackages() where lanes[wp] == .inProgress {
+      var request = HostTransition(mission: identity.missionSlug, wp: wp, to: .forReview, actor: actor)
+      request.policy = HookHost.policy
+      request.subtasksComplete = true
+      request.note = "commit \(head) (post-commit hook)"
+      var outcome = "moved to for_review"
+      do {
+        try await host.transition(request)
+      } catch {
+        outcome = "not moved: \(error.message)"
+      }
+      lines.append("\(Timestamp.isoNow()) post-commit \(identity.missionSlug) \(wp) at \(head): \(outcome)")
     }
     if lines.isEmpty {
       lines.append(

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KittyCore
 import KittyExecutors
 
@@ -24,12 +25,14 @@ public protocol ProgressSink: AnyObject, Sendable {
 }
 
 /// One line per event on stderr (stdout stays free for machine output).
-public final class LineProgress: ProgressSink, @unchecked Sendable {
-  private let lock = NSLock()
+public final class LineProgress: ProgressSink, Sendable {
+  private let lock = Mutex(())
   public init() {}
   public func emit(_ event: ProgressEvent, state: RunState) {
-    lock.lock()
-    defer { lock.unlock() }
+    lock.withLock { _ in write(event) }
+  }
+
+  private func write(_ event: ProgressEvent) {
     let time = String(Timestamp.isoNow().dropFirst(11).prefix(8))
     let wp = event.wpID.map { "\($0) " } ?? ""
     FileHandle.standardError.write(Data("[\(time)] \(wp)\(event.message)\n".utf8))
@@ -38,12 +41,14 @@ public final class LineProgress: ProgressSink, @unchecked Sendable {
 }
 
 /// NDJSON on stdout: one object per event.
-public final class JSONProgress: ProgressSink, @unchecked Sendable {
-  private let lock = NSLock()
+public final class JSONProgress: ProgressSink, Sendable {
+  private let lock = Mutex(())
   public init() {}
   public func emit(_ event: ProgressEvent, state: RunState) {
-    lock.lock()
-    defer { lock.unlock() }
+    lock.withLock { _ in write(event, state: state) }
+  }
+
+  private func write(_ event: ProgressEvent, state: RunState) {
     var object: JSONObject = [
       "at": .string(Timestamp.isoNow()), "run_id": .string(state.runID), "event": .string(event.kind),
       "wp_id": .optional(event.wpID), "message": .string(event.message),
@@ -56,10 +61,12 @@ public final class JSONProgress: ProgressSink, @unchecked Sendable {
 }
 
 /// A table redrawn in place on a terminal: WP, lane/phase, agent, attempt, elapsed, last log line.
-public final class TableProgress: ProgressSink, @unchecked Sendable {
-  private let lock = NSLock()
-  private var drawnLines = 0
-  private var recent: [String] = []
+public final class TableProgress: ProgressSink, Sendable {
+  private struct Screen {
+    var drawnLines = 0
+    var recent: [String] = []
+  }
+  private let screen = Mutex(Screen())
   private let color: Bool
 
   public init(color: Bool) {
@@ -67,24 +74,22 @@ public final class TableProgress: ProgressSink, @unchecked Sendable {
   }
 
   public func emit(_ event: ProgressEvent, state: RunState) {
-    lock.lock()
-    defer { lock.unlock() }
-    recent.append("\(event.wpID.map { "\($0) " } ?? "")\(event.message)")
-    if recent.count > 4 { recent.removeFirst(recent.count - 4) }
-    redraw(state)
+    screen.withLock { screen in
+      screen.recent.append("\(event.wpID.map { "\($0) " } ?? "")\(event.message)")
+      if screen.recent.count > 4 { screen.recent.removeFirst(screen.recent.count - 4) }
+      redraw(state, &screen)
+    }
   }
 
   public func finish(state: RunState) {
-    lock.lock()
-    defer { lock.unlock() }
-    redraw(state)
+    screen.withLock { redraw(state, &$0) }
   }
 
   private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
 
-  private func redraw(_ state: RunState) {
+  private func redraw(_ state: RunState, _ screen: inout Screen) {
     var out = ""
-    if drawnLines > 0 { out += "\u{1B}[\(drawnLines)F\u{1B}[J" }
+    if screen.drawnLines > 0 { out += "\u{1B}[\(screen.drawnLines)F\u{1B}[J" }
     var lines = [paint("git kitty orchestrate \(state.mission)  run \(state.runID.prefix(10))  \(state.state)", "1")]
     lines.append(
       String(format: "%-6@ %-13@ %-12@ %-8@ %-8@ %@", "WP", "phase", "agent", "attempt", "elapsed", "last output"))
@@ -103,9 +108,9 @@ public final class TableProgress: ProgressSink, @unchecked Sendable {
           + "\(String(s.attempt).padding(toLength: 8, withPad: " ", startingAt: 0)) "
           + "\(elapsed.padding(toLength: 8, withPad: " ", startingAt: 0)) \(last)")
     }
-    lines += recent.map { "  " + $0 }
+    lines += screen.recent.map { "  " + $0 }
     out += lines.joined(separator: "\n") + "\n"
-    drawnLines = lines.count
+    screen.drawnLines = lines.count
     FileHandle.standardError.write(Data(out.utf8))
   }
 

@@ -24,7 +24,7 @@ public enum ProcessGroups {
     }
     for pid in groups { kill(-pid, SIGTERM) }
     if groups.isEmpty { return }
-    usleep(200_000)
+    usleep(200_000)  // usleep: TERM-to-KILL grace for a dead run's groups (no child to wait on)
     for pid in groups { kill(-pid, SIGKILL) }
   }
 

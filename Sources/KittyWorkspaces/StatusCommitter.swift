@@ -54,11 +54,11 @@ public struct StatusCommitter: Sendable {
           "\(indexLock) exists: another git process is using the index of \(context.root); try again when it is done "
             + "(remove the file if no git process is running)")
       }
-      usleep(20_000)
+      usleep(20_000)  // usleep: another git's index.lock; nothing signals its release
       waited += 1
     }
     for attempt in 0..<40 {
-      if attempt > 0 { usleep(useconds_t(min(attempt, 10) * 10_000)) }
+      if attempt > 0 { usleep(useconds_t(min(attempt, 10) * 10_000)) }  // usleep: lost CAS back-off
       guard let tip = try repo.branchTip(branch) else { throw WorkspaceError.missingTargetBranch(branch: branch) }
       let base = try repo.commit(tip)
       let tree = try repo.tree(applying: changes, to: base.tree)
@@ -89,7 +89,7 @@ public struct StatusCommitter: Sendable {
         try repo.stage(paths: paths)
         return
       } catch {
-        usleep(useconds_t(min(attempt + 1, 5) * 20_000))
+        usleep(useconds_t(min(attempt + 1, 5) * 20_000))  // usleep: index.lock held by another git
       }
     }
   }

@@ -8,7 +8,7 @@ import KittyGit
 public struct WorktreeInclude: Sendable {
   public static let fileName = ".worktreeinclude"
 
-  struct Rule: @unchecked Sendable {
+  struct Rule: @unchecked Sendable {  // @unchecked: NSRegularExpression is immutable, not marked Sendable
     var pattern: String
     var regex: NSRegularExpression
     var negated: Bool

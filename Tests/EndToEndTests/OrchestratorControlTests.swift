@@ -4,11 +4,16 @@ import Testing
 
 /// `git kitty abort / status / resume`, `orchestrate --dry-run`, the run lock and stopping a run.
 @Suite struct OrchestratorControlTests {
+  /// Each run-control command exists under its name with its own options; a misspelt one is refused.
   @Test func runControlCommandsAreNamedStatusResumeAndAbort() throws {
-    for verb in ["status", "resume", "abort"] {
+    for (verb, option) in [("status", "--watch"), ("resume", "--max-cost-usd"), ("abort", "--cleanup-worktrees")] {
       let help = try TestSupport.run(KittyExecutable.path, [verb, "--help"])
       #expect(help.status == 0, "git-kitty \(verb) --help: \(help.stderr)")
+      #expect(help.stdout.contains(option), "git-kitty \(verb) --help lacks \(option):\n\(help.stdout)")
     }
+    let misspelt = try TestSupport.run(KittyExecutable.path, ["resmue"])
+    #expect(misspelt.status != 0)
+    #expect(misspelt.stderr.contains("resmue"), "\(misspelt.stderr)")
   }
 
   @Test func abortWithCleanupKeepsTheWorktreeWithUncommittedWorkAndRemovesTheRest() throws {

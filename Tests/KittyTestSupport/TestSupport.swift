@@ -15,12 +15,28 @@ public enum TestSupport {
     "\(sharedDirectory)/fixtures/spec-kitty-3.2.7-\(name).bundle"
   }
 
-  /// A fresh empty directory under the system temp dir, removed at process exit by the OS cleaner.
+  /// A fresh empty directory for one test. All of them live under one directory per test process, which is
+  /// removed when the process exits (tests that clean up earlier still should); `KITTY_KEEP_SANDBOXES=1` keeps it.
   public static func temporaryDirectory(_ label: String = "kitty") -> String {
-    let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString.prefix(8))"
+    let path = "\(testRoot)/\(label)-\(UUID().uuidString.prefix(8))"
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return (path as NSString).resolvingSymlinksInPath
+    return path
   }
+
+  /// `<tmp>/kitty-tests-<pid>`, created on first use, removed at exit.
+  public static let testRoot: String = {
+    let path = (NSTemporaryDirectory() as NSString).resolvingSymlinksInPath + "/kitty-tests-\(getpid())"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    if ProcessInfo.processInfo.environment["KITTY_KEEP_SANDBOXES"] == nil {
+      atexit {
+        // Make everything deletable first (tests chmod files to provoke errors), then remove the tree.
+        let root = TestSupport.testRoot
+        _ = try? TestSupport.run("/bin/chmod", ["-R", "u+rwx", root])
+        try? FileManager.default.removeItem(atPath: root)
+      }
+    }
+    return path
+  }()
 
   public struct CommandResult: Sendable {
     public let status: Int32

@@ -9,7 +9,6 @@ public struct MissionMeta: Sendable, Equatable {
   public var missionID: String? { raw["mission_id"]?.stringValue }
   public var missionSlug: String? { raw["mission_slug"]?.stringValue ?? raw["slug"]?.stringValue }
   public var missionType: String { raw["mission_type"]?.stringValue ?? "software-dev" }
-  public var friendlyName: String? { raw["friendly_name"]?.stringValue }
   public var targetBranch: String? { raw["target_branch"]?.stringValue }
   public var mergeTargetBranch: String? { raw["merge_target_branch"]?.stringValue }
   public var topology: Topology { raw["topology"]?.stringValue.flatMap(Topology.init(rawValue:)) ?? .lanes }

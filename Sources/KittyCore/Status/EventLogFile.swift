@@ -173,7 +173,7 @@ extension EventLogReader {
 }
 
 /// Per-part results written by worker threads, each slot by exactly one worker.
-private final class PartResults: @unchecked Sendable {
+private final class PartResults: @unchecked Sendable {  // @unchecked: PartOutcome is not Sendable; uses lock
   private var outcomes: [EventLogReader.PartOutcome]
   private let lock = NSLock()
   init(count: Int) { outcomes = Array(repeating: EventLogReader.PartOutcome(), count: count) }

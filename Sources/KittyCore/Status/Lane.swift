@@ -34,8 +34,6 @@ public enum Lane: String, CaseIterable, Sendable, Codable {
     self.init(rawValue: normalised)
   }
 
-  public var isTerminal: Bool { self == .done || self == .canceled }
-
   /// Lanes that count as "not started" for readiness.
   public var isNotStarted: Bool { self == .planned || self == .genesis || self == .uninitialized }
 

@@ -26,6 +26,12 @@ public struct WPState: Sendable, Equatable {
   public var reviewResult: JSONObject? { reviewResultSlot?.objectValue }
   public var reasonSource: String? { cancellation?.source }
 
+  /// The one rule for "a WP that depends on this one may start": approved or done, or canceled by an operator.
+  public var satisfiesDependents: Bool {
+    guard let lane = laneValue else { return false }
+    return lane == .approved || lane == .done || (lane == .canceled && reasonSource == "operator")
+  }
+
   /// Every slot beyond the five fixed fields, as status.json lists them.
   public var slots: JSONObject {
     var object = runtime

@@ -37,7 +37,7 @@ public final class FileLock {
         close(fd)
         throw .timedOut(path: path, seconds: timeout ?? 0)
       }
-      usleep(20_000)
+      usleep(20_000)  // usleep: flock has no timed wait; LOCK_NB polling honours the time-out
     }
     descriptor = fd
   }

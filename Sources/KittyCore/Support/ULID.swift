@@ -1,10 +1,11 @@
 import Foundation
+import Synchronization
 
 /// ULIDs as spec-kitty writes them: 26 Crockford base32 characters, 48-bit millisecond time then 80 random
 /// bits. Within one process, ids are strictly increasing even within the same millisecond.
 public enum ULID {
   private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
-  private static let state = Mutex()
+  private static let state = Monotonic()
 
   /// A new id for `milliseconds` since the epoch (now by default).
   public static func make(milliseconds: UInt64 = UInt64(Timestamp.nowMicroseconds() / 1000)) -> String {
@@ -25,28 +26,31 @@ public enum ULID {
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  private final class Mutex: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lastTime: UInt64 = 0
-    private var lastRandom: (UInt16, UInt64) = (0, 0)
+  /// The last ULID's time and random part, so ids made in the same millisecond stay ordered.
+  private final class Monotonic: Sendable {
+    private struct Last {
+      var time: UInt64 = 0
+      var random: (UInt16, UInt64) = (0, 0)
+    }
+    private let last = Synchronization.Mutex(Last())
 
     func next(milliseconds: UInt64) -> (UInt64, (UInt16, UInt64)) {
-      lock.lock()
-      defer { lock.unlock() }
-      if milliseconds <= lastTime {
-        // Same (or earlier) millisecond: increment the random part to stay ordered.
-        var (high, low) = lastRandom
-        low &+= 1
-        if low == 0 { high &+= 1 }
-        lastRandom = (high, low)
-        return (lastTime, lastRandom)
+      last.withLock { last in
+        if milliseconds <= last.time {
+          // Same (or earlier) millisecond: increment the random part to stay ordered.
+          var (high, low) = last.random
+          low &+= 1
+          if low == 0 { high &+= 1 }
+          last.random = (high, low)
+          return (last.time, last.random)
+        }
+        var generator = SystemRandomNumberGenerator()
+        last.time = milliseconds
+        last.random = (
+          UInt16.random(in: 0...UInt16.max, using: &generator), UInt64.random(in: 0...UInt64.max, using: &generator)
+        )
+        return (last.time, last.random)
       }
-      var generator = SystemRandomNumberGenerator()
-      lastTime = milliseconds
-      lastRandom = (
-        UInt16.random(in: 0...UInt16.max, using: &generator), UInt64.random(in: 0...UInt64.max, using: &generator)
-      )
-      return (lastTime, lastRandom)
     }
   }
 }

@@ -314,7 +314,7 @@ public struct SpecKittyClient: MissionHost {
   }
 
   /// The last stdout line that starts with `{` is the envelope (spec-kitty may print text before it).
-  static func parse(stdout: String, stderr: String, status: ExitStatus) throws(HostError) -> JSONObject {
+  public static func parse(stdout: String, stderr: String, status: ExitStatus) throws(HostError) -> JSONObject {
     let line = stdout.split(separator: "\n").last { $0.hasPrefix("{") }
     guard let line, case .object(let envelope)? = try? JSONParser.parse(String(line)) else {
       let tail = stderr.split(separator: "\n").suffix(3).joined(separator: " | ")

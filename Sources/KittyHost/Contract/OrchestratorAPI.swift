@@ -72,24 +72,24 @@ public enum OrchestratorAPI {
   static func execute(_ verb: Verb, _ args: VerbArguments, currentDirectory: String) throws(HostFailure)
     -> JSONObject
   {
-    if verb == .contractVersion {
-      return try NativeHost.contractVersion(providerVersion: args["--provider-version"])
+    // contract-version needs no repository; every other verb opens it once.
+    func host() throws(HostFailure) -> NativeHost {
+      NativeHost(repository: try HostRepository.locate(from: currentDirectory))
     }
-    let host = NativeHost(repository: try HostRepository.locate(from: currentDirectory))
     switch verb {
     case .contractVersion:
       return try NativeHost.contractVersion(providerVersion: args["--provider-version"])
     case .missionState:
-      return try host.missionState(mission: args["--mission"]!)
+      return try host().missionState(mission: args["--mission"]!)
     case .listReady:
-      return try host.listReady(mission: args["--mission"]!)
+      return try host().listReady(mission: args["--mission"]!)
     case .resolveWorkspace:
-      return try host.resolveWorkspace(mission: args["--mission"]!, wp: args["--wp"]!)
+      return try host().resolveWorkspace(mission: args["--mission"]!, wp: args["--wp"]!)
     case .startImplementation:
-      return try host.startImplementation(
+      return try host().startImplementation(
         mission: args["--mission"]!, wp: args["--wp"]!, actor: args["--actor"]!, policy: args["--policy"])
     case .startReview:
-      return try host.startReview(
+      return try host().startReview(
         mission: args["--mission"]!, wp: args["--wp"]!, actor: args["--actor"]!, policy: args["--policy"],
         reviewRef: args["--review-ref"])
     case .transition:
@@ -102,14 +102,14 @@ public enum OrchestratorAPI {
       request.reviewResultJSON = args["--review-result-json"]
       request.evidenceJSON = args["--evidence-json"]
       request.subtasksComplete = args.optionalFlag("--subtasks-complete")
-      return try host.transition(request)
+      return try host().transition(request)
     case .appendHistory:
-      return try host.appendHistory(
+      return try host().appendHistory(
         mission: args["--mission"]!, wp: args["--wp"]!, actor: args["--actor"]!, note: args["--note"]!)
     case .acceptMission:
-      return try host.acceptMission(mission: args["--mission"]!, actor: args["--actor"]!)
+      return try host().acceptMission(mission: args["--mission"]!, actor: args["--actor"]!)
     case .mergeMission:
-      return try host.mergeMission(
+      return try host().mergeMission(
         mission: args["--mission"]!, target: args["--target"], strategy: args["--strategy"], push: args.flag("--push"))
     }
   }

@@ -40,9 +40,7 @@ public struct MissionView: Sendable {
 
   /// Whether a dependency counts as satisfied: approved or done, or canceled by an operator.
   public func isSatisfied(_ dependency: String) -> Bool {
-    guard let state = snapshot.workPackages[dependency], let lane = state.laneValue else { return false }
-    if lane == .approved || lane == .done { return true }
-    return lane == .canceled && state.reasonSource == "operator"
+    snapshot.workPackages[dependency]?.satisfiesDependents ?? false
   }
 
   public func workPackage(_ id: String) -> WorkPackage? { workPackages.first { $0.id == id } }

@@ -50,11 +50,7 @@ extension NativeHost {
 
   /// WPs whose dependencies are not approved/done (or canceled by an operator).
   static func unsatisfiedDependencies(of wp: WorkPackage, in snapshot: StatusSnapshot) -> [String] {
-    wp.dependencies.filter { dependency in
-      guard let state = snapshot.workPackages[dependency], let lane = state.laneValue else { return true }
-      if lane == .approved || lane == .done { return false }
-      return !(lane == .canceled && state.reasonSource == "operator")
-    }
+    wp.dependencies.filter { !(snapshot.workPackages[$0]?.satisfiesDependents ?? false) }
   }
 
   static func loadWorkPackage(_ path: String) throws(HostFailure) -> WorkPackage {

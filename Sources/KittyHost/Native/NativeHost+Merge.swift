@@ -1,4 +1,5 @@
 import Foundation
+import KittyBasics
 import KittyCore
 import KittyGit
 import KittyWorkspaces
@@ -191,27 +192,13 @@ extension NativeHost {
 
   /// `git push origin <target>` when an origin exists, with a scrubbed environment and no terminal prompts.
   static func push(target: String, root: String) -> (Bool, String?) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git", "-C", root, "push", "origin", target]
-    var env = ProcessInfo.processInfo.environment
-    for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] { env[key] = nil }
+    var env = ProcessEnvironment.scrubbed()
     env["GIT_TERMINAL_PROMPT"] = "0"
-    process.environment = env
-    let errPipe = Pipe()
-    process.standardError = errPipe
-    process.standardOutput = FileHandle.nullDevice
-    do {
-      try process.run()
-    } catch {
-      return (false, "cannot run git: \(error)")
-    }
-    let stderr = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    if process.terminationStatus == 0 { return (true, nil) }
-    return (
-      false,
-      stderr.trimmingWhitespace.isEmpty ? "git push exited \(process.terminationStatus)" : stderr.trimmingWhitespace
-    )
+    let result = ChildProcess.runCapturing(
+      ["git", "-C", root, "push", "origin", target], directory: root, environment: env, timeout: 600)
+    if let launchError = result.launchError { return (false, "cannot run git: \(launchError)") }
+    if result.status == 0 { return (true, nil) }
+    let stderr = result.stderr.trimmingWhitespace
+    return (false, stderr.isEmpty ? "git push exited \(result.status)" : stderr)
   }
 }

@@ -1,7 +1,10 @@
 import CKittySystem
 import Foundation
+import Synchronization
 
-/// Child processes started in their own process group, so a timeout or an abort stops the whole tree.
+/// The synchronous side of the process module, for short commands whose callers are not async (doctor's probes,
+/// the hooks' `git config` reads, `git push`, the hook runner): same process group, scrub list and teardown as
+/// `ProcessRunner`. Agents, setup commands and the spec-kitty client use `ProcessRunner`.
 public enum ChildProcess {
   public struct Captured: Sendable {
     public var status: Int32
@@ -11,19 +14,11 @@ public enum ChildProcess {
     public var launchError: String?
   }
 
-  /// Variables a git hook may have set that must not leak into another repository or worktree.
-  public static let gitVariables = [
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR",
-    "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-  ]
-
-  /// The environment with git's per-invocation variables removed.
+  /// The environment with git's per-invocation variables removed (`ProcessEnvironment.scrubbedVariables`).
   public static func scrubbedEnvironment(_ base: [String: String] = ProcessInfo.processInfo.environment)
     -> [String: String]
   {
-    var env = base
-    for key in gitVariables { env[key] = nil }
-    return env
+    ProcessEnvironment.scrubbed(base)
   }
 
   /// Spawns `argv` (PATH lookup for a bare name) in a new process group with stdin/stdout/stderr redirected
@@ -69,7 +64,7 @@ public enum ChildProcess {
     // A script written a moment ago can still be open for writing in a child that another thread forked before
     // the writer closed it (ETXTBSY); that passes as soon as the child execs or exits.
     for retry in 1...20 where rc == ETXTBSY {
-      usleep(useconds_t(5_000 * retry))
+      usleep(useconds_t(5_000 * retry))  // usleep: ETXTBSY passes with no event to wait for; bounded
       rc = posix_spawn(&pid, resolved, &actions, &attributes, cArgs, cEnv)
     }
     guard rc == 0 else { return .failure(SpawnError(message: "\(program): \(String(cString: strerror(rc)))")) }
@@ -83,46 +78,40 @@ public enum ChildProcess {
 
   /// The executable path of `program` (as is when it contains a slash), nil when not found.
   public static func resolve(_ program: String, environment: [String: String]) -> String? {
-    if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
-    let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-    for dir in path.split(separator: ":") where !dir.isEmpty {
-      let candidate = "\(dir)/\(program)"
-      var info = stat()
-      if stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, access(candidate, X_OK) == 0 {
-        return candidate
-      }
-    }
-    return nil
+    ProcessEnvironment.resolve(program, environment: environment)
   }
 
-  /// Waits for `pid`; after `timeout` seconds sends SIGTERM to its group, then SIGKILL after `grace`.
-  /// Returns the exit status (128+signal for a signal) and whether the timeout fired.
+  /// Waits for `pid` (a blocking waitpid: no polling); after `timeout` seconds a timer sends SIGTERM to its group,
+  /// then SIGKILL after `grace`. Returns the exit status (128+signal for a signal) and whether the timeout fired.
   public static func wait(pid: pid_t, timeout: Double?, grace: Double = 5) -> (status: Int32, timedOut: Bool) {
-    let deadline = timeout.map { Date().addingTimeInterval($0) }
-    var timedOut = false
-    var killAt: Date?
-    var status: Int32 = 0
-    var delay: useconds_t = 1_000
-    while true {
-      let rc = waitpid(pid, &status, WNOHANG)
-      if rc == pid { break }
-      if rc < 0 && errno != EINTR { return (-1, timedOut) }
-      let now = Date()
-      if let deadline, now >= deadline, !timedOut {
-        timedOut = true
-        kill(-pid, SIGTERM)
-        killAt = now.addingTimeInterval(grace)
+    let fired = TimeoutFlag()
+    var timer: DispatchSourceTimer?
+    let kill9 = DispatchWorkItem { _ = kill(-pid, SIGKILL) }
+    if let timeout {
+      let source = DispatchSource.makeTimerSource(queue: .global())
+      source.schedule(deadline: .now() + timeout)
+      source.setEventHandler {
+        fired.value.store(true, ordering: .relaxed)
+        _ = kill(-pid, SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace, execute: kill9)
       }
-      if let due = killAt, now >= due {
-        kill(-pid, SIGKILL)
-        killAt = nil
-      }
-      usleep(delay)
-      delay = min(delay * 2, 50_000)
+      source.resume()
+      timer = source
     }
+    var status: Int32 = 0
+    var rc = waitpid(pid, &status, 0)
+    while rc < 0 && errno == EINTR { rc = waitpid(pid, &status, 0) }
+    timer?.cancel()
+    kill9.cancel()
     // Whatever the direct child left behind in its group goes too.
-    kill(-pid, SIGKILL)
-    return (exitStatus(status), timedOut)
+    _ = kill(-pid, SIGKILL)
+    if rc < 0 { return (-1, fired.value.load(ordering: .relaxed)) }
+    return (exitStatus(status), fired.value.load(ordering: .relaxed))
+  }
+
+  /// Set by the time-out timer, read by the waiting thread.
+  private final class TimeoutFlag: Sendable {
+    let value = Atomic<Bool>(false)
   }
 
   public static func exitStatus(_ status: Int32) -> Int32 {
