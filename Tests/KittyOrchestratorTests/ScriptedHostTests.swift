@@ -1,0 +1,100 @@
+import Foundation
+import KittyCore
+import KittyHost
+@testable import KittyOrchestrator
+import KittyTestSupport
+import Synchronization
+import Testing
+
+/// A host that answers like the native one but lets a test intervene in chosen calls: the review loop's handling
+/// of refusals and transport failures, without string matching anywhere.
+final class ScriptedHost: MissionHost, Sendable {
+  enum Intervention: Sendable {
+    /// Before the transition to this lane: move the WP there first (as the post-commit hook would), then refuse.
+    case movedAlready(Lane)
+    /// start-review fails with no envelope.
+    case startReviewTransport
+  }
+
+  let inner: LocalHost
+  let interventions: [Intervention]
+  let calls = Mutex<[String]>([])
+
+  init(root: String, _ interventions: [Intervention]) {
+    inner = LocalHost(root: root)
+    self.interventions = interventions
+  }
+
+  var kind: HostKind { .native }
+  func record(_ call: String) { calls.withLock { $0.append(call) } }
+
+  func contractVersion() async throws(HostError) -> String { try await inner.contractVersion() }
+  func missionState(mission: String) async throws(HostError) -> HostMissionState {
+    try await inner.missionState(mission: mission)
+  }
+  func listReady(mission: String) async throws(HostError) -> [String] { try await inner.listReady(mission: mission) }
+  func resolveWorkspace(mission: String, wp: String) async throws(HostError) -> HostWorkspace {
+    try await inner.resolveWorkspace(mission: mission, wp: wp)
+  }
+  func startImplementation(mission: String, wp: String, actor: String, policy: String) async throws(HostError)
+    -> HostWorkspace
+  {
+    record("start-implementation \(wp)")
+    return try await inner.startImplementation(mission: mission, wp: wp, actor: actor, policy: policy)
+  }
+  func startReview(mission: String, wp: String, actor: String, policy: String, reviewRef: String?)
+    async throws(HostError)
+  {
+    record("start-review \(wp)")
+    if interventions.contains(where: { if case .startReviewTransport = $0 { return true } else { return false } }) {
+      throw HostError(.transport, "spec-kitty printed no envelope (exit 1): Traceback … KeyError")
+    }
+    try await inner.startReview(mission: mission, wp: wp, actor: actor, policy: policy, reviewRef: reviewRef)
+  }
+  func transition(_ request: HostTransition) async throws(HostError) {
+    record("transition \(request.wp) \(request.to.rawValue)")
+    for case .movedAlready(let lane) in interventions where lane == request.to {
+      try await inner.transition(request)
+      throw HostError(.refused(.transitionRejected), "Illegal transition: \(lane.rawValue) -> \(lane.rawValue)")
+    }
+    try await inner.transition(request)
+  }
+  func acceptMission(mission: String, actor: String) async throws(HostError) {
+    try await inner.acceptMission(mission: mission, actor: actor)
+  }
+  func mergeMission(mission: String, target: String?, strategy: String?) async throws(HostError) -> HostMergeResult {
+    try await inner.mergeMission(mission: mission, target: target, strategy: strategy)
+  }
+}
+
+@Suite struct ScriptedHostTests {
+  func run(_ sandbox: OrchestratorSandbox, _ host: ScriptedHost) async throws -> RunResult {
+    var options = OrchestrateOptions(root: sandbox.repo, mission: sandbox.slug, config: OrchestratorConfig())
+    options.implementationAgents = ["script"]
+    options.reviewAgents = ["script"]
+    options.backoffBase = 0.01
+    let orchestrator = Orchestrator(
+      options: options, host: host, sink: OrchestratorInProcessTests.Recorder(), slug: sandbox.slug)
+    return await orchestrator.run()
+  }
+
+  /// The hand-off is refused because something (the post-commit hook) already moved the WP to for_review: the
+  /// lane it is in decides, and the review goes on.
+  @Test func aRefusedHandOffOfAWPAlreadyForReviewGoesOnToReview() async throws {
+    let sandbox = try OrchestratorSandbox([SandboxWP("WP01", file: "src/core.sh")], name: "scripted")
+    let host = ScriptedHost(root: sandbox.repo, [.movedAlready(.forReview)])
+    let result = try await run(sandbox, host)
+    #expect(result.exitCode == 0, "\(result.summary)")
+    #expect(try sandbox.lanes()["WP01"] == "approved")
+    #expect(host.calls.withLock { $0 }.contains("start-review WP01"))
+  }
+
+  @Test func aStartReviewWithoutAnEnvelopeSetsTheWPAsideWithTheHostsWords() async throws {
+    let sandbox = try OrchestratorSandbox([SandboxWP("WP01", file: "src/core.sh")], name: "scripted")
+    let host = ScriptedHost(root: sandbox.repo, [.startReviewTransport])
+    let result = try await run(sandbox, host)
+    #expect(result.exitCode == 1)
+    #expect(result.summary.contains("WP01 (for_review): start-review failed: spec-kitty printed no envelope"))
+    #expect(try sandbox.lanes()["WP01"] == "for_review", "nothing forced")
+  }
+}
