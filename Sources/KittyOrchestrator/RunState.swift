@@ -151,7 +151,11 @@ public struct RunState: Sendable, Equatable {
     let path = Self.path(root: root)
     try? FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    try? AtomicFile.write(JSONWriter(indent: 2, sortKeys: false, ensureASCII: false).string(json) + "\n", to: path)
+    // Atomic but not fsynced: it is rewritten at every step of every WP, and a resume after a power loss reads the
+    // host's lanes anyway; an fsync per step cost more than the rest of git-kitty's work per agent run.
+    try? AtomicFile.write(
+      Data((JSONWriter(indent: 2, sortKeys: false, ensureASCII: false).string(json) + "\n").utf8), to: path,
+      durable: false)
   }
 }
 

@@ -182,8 +182,8 @@ class Run:
         sh(["git", "add", "-A"], self.repo)
         sh(["git", "commit", "-qm", "orchestrator.toml"], self.repo)
 
-    def orchestrate(self, impl, review, extra=(), timeout=600):
-        args = ["git", "kitty", "orchestrate", "--mission", self.slug, "--json", "--merge"]
+    def orchestrate(self, impl, review, extra=(), timeout=600, merge=True):
+        args = ["git", "kitty", "orchestrate", "--mission", self.slug, "--json"] + (["--merge"] if merge else [])
         for agent in impl:
             args += ["--impl-agent", agent]
         for agent in review:

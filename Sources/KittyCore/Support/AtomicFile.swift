@@ -25,7 +25,11 @@ public enum AtomicFile {
     return removed
   }
 
-  public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws(Failure) {
+  /// `durable: false` skips both fsyncs: still atomic for readers and across a killed process, but a power loss may
+  /// lose the change (the orchestrator's run state, rewritten many times per WP, is such a file).
+  public static func write(_ data: Data, to path: String, mode: mode_t = 0o644, durable: Bool = true)
+    throws(Failure)
+  {
     let directory = (path as NSString).deletingLastPathComponent
     let temp =
       "\(directory)/.\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -41,7 +45,7 @@ public enum AtomicFile {
         }
         written += n
       }
-      return fsync(fd) == 0
+      return !durable || fsync(fd) == 0
     }
     let detail = ok ? "" : String(cString: strerror(errno))
     close(fd)
@@ -50,7 +54,7 @@ public enum AtomicFile {
       unlink(temp)
       throw Failure(path: path, detail: reason)
     }
-    let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    let dirFD = durable ? open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1
     if dirFD >= 0 {
       fsync(dirFD)
       close(dirFD)
