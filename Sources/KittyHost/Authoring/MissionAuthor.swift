@@ -201,13 +201,14 @@ public struct MissionAuthor: Sendable {
         missionSlug: mission.slug, missionID: mission.meta?.missionID, reason: "canonical bootstrap"
       ).line
     }
-    let oldLanes = FileManager.default.contents(atPath: mission.lanesPath)
-    let oldEvents = FileManager.default.contents(atPath: mission.eventsPath)
-    let oldStatus = FileManager.default.contents(atPath: mission.statusPath)
+    // Read strictly: a file that exists but cannot be read refuses the write instead of being replaced.
+    let oldLanes = try FileBytes.read(mission.lanesPath)
+    let oldEvents = try FileBytes.read(mission.eventsPath)
+    let oldStatus = try FileBytes.read(mission.statusPath)
     do {
       for rewrite in rewrites { try AtomicFile.write(rewrite.text, to: rewrite.path) }
       try AtomicFile.write(lanesText, to: mission.lanesPath)
-      if !lines.isEmpty { try EventLogWriter.append(lines, to: mission.eventsPath) }
+      if !lines.isEmpty { try EventLogWriter.append(lines, to: mission.eventsPath, existing: oldEvents) }
       try AtomicFile.write(try mission.materializedStatus(), to: mission.statusPath)
       let relative = { (path: String) in String(path.dropFirst(self.context.root.count + 1)) }
       var paths = [mission.lanesPath, mission.eventsPath, mission.statusPath].map(relative)
