@@ -11,6 +11,10 @@ public struct MissionAuthor: Sendable {
     self.context = context
   }
 
+  /// The longest human slug: `kitty/mission-<name>-<mid8>-lane-<id>` and `.worktrees/<name>-<mid8>-lane-<id>` keep
+  /// each path component within 255 bytes.
+  public static let maximumNameLength = 200
+
   public struct Failure: Error, Sendable, CustomStringConvertible {
     public let message: String
     public var description: String { message }
@@ -49,6 +53,13 @@ public struct MissionAuthor: Sendable {
     else {
       throw Failure(
         message: "mission name '\(humanSlug)' must be lower-case letters, digits and dashes (e.g. add-login)")
+    }
+    // The slug names a directory, branches (kitty/mission-<slug>-lane-a) and worktrees: each must fit NAME_MAX.
+    guard normalized.utf8.count <= Self.maximumNameLength else {
+      throw Failure(
+        message:
+          "mission name '\(humanSlug.prefix(40))…' is \(humanSlug.utf8.count) characters long; at most "
+          + "\(Self.maximumNameLength) fit, because it becomes directory and branch names. Choose a shorter name")
     }
     guard topology == .lanes || topology == .singleBranch else {
       throw Failure(message: "git-kitty creates lanes or single_branch missions (coord topologies are read-only here)")
@@ -114,7 +125,9 @@ public struct MissionAuthor: Sendable {
       }
     } catch {
       try? fm.removeItem(atPath: directory)
-      throw Failure(message: "cannot write \(directory): \(error)")
+      throw Failure(
+        message:
+          "cannot write \(directory): \(FileError.isFoundationError(error) ? FileError.reason(error) : "\(error)")")
     }
     let paths = files.map { "\(MissionPaths.specsDirectory)/\(slug)/\($0.0)" }
     do {
