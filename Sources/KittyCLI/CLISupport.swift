@@ -48,8 +48,13 @@ enum Console {
     }
   }
 
+  /// One line for any error: our own errors read as their message; Foundation's file errors, which read as a
+  /// dump of their domain and user info, as "<path>: <reason>"; anything else by its Swift description, never
+  /// Foundation's "The operation could not be completed".
   static func describe(_ error: Error) -> String {
-    if let localized = error as? LocalizedError, let text = localized.errorDescription { return text }
+    // (On Linux every error casts to CustomStringConvertible through NSError, whose description is Foundation's
+    // generic text, so the cast cannot tell our errors apart; String(describing:) uses the type's own description.)
+    if FileError.isFoundationError(error) { return "file operation failed: \(FileError.describe(error))" }
     return String(describing: error)
   }
 

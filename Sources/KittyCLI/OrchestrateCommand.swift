@@ -150,6 +150,7 @@ struct ResumeCommand: AsyncParsableCommand {
   func run() async throws {
     try await Console.run {
       let repository = try HostRepository.locate(from: Console.currentDirectory)
+      try RunState.check(root: repository.root)
       guard let saved = RunState.load(root: repository.root) else {
         throw ValidationError("no previous run in this repository (\(RunState.fileName) is missing)")
       }

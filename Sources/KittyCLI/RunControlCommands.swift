@@ -15,6 +15,7 @@ struct StatusCommand: AsyncParsableCommand {
   func run() async throws {
     try await Console.run {
       let repository = try HostRepository.locate(from: Console.currentDirectory)
+      try RunState.check(root: repository.root)
       repeat {
         let report = await RunStatus.collect(root: repository.root)
         if json {

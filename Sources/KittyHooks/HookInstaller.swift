@@ -125,7 +125,7 @@ public struct HookInstaller: Sendable {
       return ["\(manager.name) detected: nothing installed. \(manager.instructions)"]
     }
     let dir = try hooksDirectory()
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try Self.prepareDirectory(dir)
     var report: [String] = []
     for name in HookScripts.names {
       let path = "\(dir)/\(name)"
@@ -153,6 +153,27 @@ public struct HookInstaller: Sendable {
       chmod(path, 0o755)
     }
     return report
+  }
+
+  /// Creates the hooks directory, or says why it cannot be one (a file in its place, core.hooksPath pointing
+  /// somewhere that cannot be created).
+  static func prepareDirectory(_ dir: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) {
+      guard isDirectory.boolValue else {
+        throw WorkspaceError.io(
+          "\(dir) is a file, but git runs hooks from a directory there. Move the file away (or point core.hooksPath "
+            + "at a directory) and run git kitty hooks install again")
+      }
+      return
+    }
+    do {
+      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    } catch {
+      throw WorkspaceError.io(
+        "cannot create the hooks directory \(dir): \(FileError.reason(error)). Point core.hooksPath at a writable "
+          + "directory (git config core.hooksPath <dir>) or unset it (git config --unset core.hooksPath)")
+    }
   }
 
   public func uninstall() throws -> [String] {

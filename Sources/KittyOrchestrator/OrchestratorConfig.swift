@@ -37,10 +37,20 @@ public struct OrchestratorConfig: Sendable, Equatable {
 
   public init() {}
 
-  /// Reads the file at `<root>/.kittify/orchestrator.toml` (defaults when it does not exist).
+  /// Reads the file at `<root>/.kittify/orchestrator.toml` (defaults when it does not exist). A file that exists
+  /// but cannot be read, is a directory or is not UTF-8 is refused, never taken for the defaults.
   public static func load(root: String) throws(Invalid) -> OrchestratorConfig {
     let path = "\(root)/\(fileName)"
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return OrchestratorConfig() }
+    let data: Data?
+    do {
+      data = try FileBytes.read(path)
+    } catch {
+      throw Invalid(message: "\(error.description); fix or remove \(fileName)")
+    }
+    guard let data else { return OrchestratorConfig() }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw Invalid(message: "\(path) is not UTF-8 text; save it as UTF-8 (or remove it to use the defaults)")
+    }
     return try parse(text)
   }
 

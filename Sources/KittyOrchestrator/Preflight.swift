@@ -88,6 +88,7 @@ public enum Preflight {
             + "which git-kitty's native host reads but does not write: run with --host spec-kitty")
       }
     }
+    if options.merge { report.problems += mergeProblems(options: options, host: host.kind, slug: slug) }
     return report
   }
 

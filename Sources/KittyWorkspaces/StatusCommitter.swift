@@ -29,7 +29,8 @@ public struct StatusCommitter: Sendable {
     var changes: [TreeChange] = []
     for path in paths {
       let full = "\(context.root)/\(path)"
-      if let data = FileManager.default.contents(atPath: full) {
+      // A file that exists but cannot be read is an error, never a deletion.
+      if let data = try FileBytes.read(full) {
         changes.append(.write(path: path, data: data))
       } else {
         changes.append(.remove(path: path))

@@ -32,9 +32,23 @@ import Testing
       ])
   }
 
-  @Test func aMissingAncestorIsAnEmptyLog() throws {
-    let (base, ours, theirs) = try files(nil, [row("01A", at: "1")], [row("01B", at: "2")])
+  /// git hands an empty ancestor when the two sides share none.
+  @Test func anEmptyAncestorIsAnEmptyLog() throws {
+    let (base, ours, theirs) = try files([], [row("01A", at: "1")], [row("01B", at: "2")])
     #expect(try EventLogMergeDriver.merge(base: base, ours: ours, theirs: theirs).split(separator: "\n").count == 2)
+  }
+
+  /// git always passes three files: a missing one is an error, never an empty log (that gave an empty result).
+  @Test(arguments: [0, 1, 2]) func aMissingInputIsRefused(missing: Int) throws {
+    var sides: [[String]?] = [[row("01A", at: "1")], [row("01A", at: "1")], [row("01B", at: "2")]]
+    sides[missing] = nil
+    let (base, ours, theirs) = try files(sides[0], sides[1], sides[2])
+    defer { try? FileManager.default.removeItem(atPath: (base as NSString).deletingLastPathComponent) }
+    let error = #expect(throws: MissionAuthor.Failure.self) {
+      try EventLogMergeDriver.merge(base: base, ours: ours, theirs: theirs)
+    }
+    #expect(error?.message.contains("does not exist") == true)
+    #expect(error?.message.contains([base, ours, theirs][missing]) == true)
   }
 
   /// The same event_id with different contents on the two sides: keeping either would lose the other.

@@ -4,7 +4,17 @@ import Foundation
 /// name, full mission ULID, mid8 (prefix of the ULID), human slug without its mid8 tail, legacy `NNN`.
 /// Unlike spec-kitty, a handle that matches several missions is reported as ambiguous.
 public enum MissionLocator {
+  /// NAME_MAX: the longest directory name, so the longest handle that can name a mission.
+  public static let maximumHandleBytes = 255
+
   public static func resolve(_ handle: String, repoRoot: String) throws(MissionError) -> Mission {
+    // No directory name is longer than NAME_MAX; the message shows only the start of such a handle.
+    if handle.utf8.count > maximumHandleBytes {
+      throw .unsafeHandle(
+        handle,
+        "Mission handle '\(handle.prefix(40))…' is \(handle.utf8.count) bytes long; a mission directory name is at "
+          + "most \(maximumHandleBytes) bytes. Pass the mission's slug, mid8 or ULID (git kitty mission list).")
+    }
     // An empty handle gets spec-kitty's own text too ("… value must not be empty or whitespace-only.").
     if let problem = MissionPaths.safeSegmentProblem(handle) { throw .unsafeHandle(handle, problem) }
     let specs = "\(repoRoot)/\(MissionPaths.specsDirectory)"

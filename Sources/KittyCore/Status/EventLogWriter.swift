@@ -95,9 +95,22 @@ public struct AnnotationRecord: Sendable, Equatable {
 
 /// Appends rows to `status.events.jsonl` atomically: the whole file is rewritten through a temporary file,
 /// fsynced and renamed (spec-kitty's own method), so a crash leaves either the old or the new log.
+/// A log that exists but cannot be read is never replaced: the append fails instead.
 public enum EventLogWriter {
   public static func append(_ lines: [String], to path: String) throws(AtomicFile.Failure) {
-    var data = FileManager.default.contents(atPath: path) ?? Data()
+    let existing: Data?
+    do {
+      existing = try FileBytes.read(path)
+    } catch {
+      throw AtomicFile.Failure(
+        path: path, detail: "the existing log cannot be read (\(error.detail)); nothing was written")
+    }
+    try append(lines, to: path, existing: existing)
+  }
+
+  /// Appends to `existing`, the log's current bytes as the caller read them (nil: no log yet).
+  public static func append(_ lines: [String], to path: String, existing: Data?) throws(AtomicFile.Failure) {
+    var data = existing ?? Data()
     if let last = data.last, last != 0x0A { data.append(0x0A) }
     for line in lines {
       data.append(contentsOf: Array(line.utf8))

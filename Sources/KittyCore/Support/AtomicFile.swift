@@ -30,9 +30,9 @@ public enum AtomicFile {
   public static func write(_ data: Data, to path: String, mode: mode_t = 0o644, durable: Bool = true)
     throws(Failure)
   {
-    let directory = (path as NSString).deletingLastPathComponent
-    let temp =
-      "\(directory)/.\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let (directory, name) = split(path)
+    guard !name.isEmpty else { throw Failure(path: path, detail: "the path names no file") }
+    let temp = "\(directory)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
     guard fd >= 0 else { throw Failure(path: path, detail: String(cString: strerror(errno))) }
     var written = 0
@@ -59,6 +59,15 @@ public enum AtomicFile {
       fsync(dirFD)
       close(dirFD)
     }
+  }
+
+  /// The directory and the file name of `path`. A bare name (git hands merge drivers `.merge_file_XXXX`) lives in
+  /// the current directory, never in `/`; NSString's path methods trap on some short relative names.
+  static func split(_ path: String) -> (directory: String, name: String) {
+    guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+    let name = String(path[path.index(after: slash)...])
+    let directory = String(path[..<slash])
+    return (directory.isEmpty ? "/" : directory, name)
   }
 
   public static func write(_ text: String, to path: String) throws(Failure) {

@@ -11,6 +11,10 @@ public struct MissionAuthor: Sendable {
     self.context = context
   }
 
+  /// The longest human slug: `kitty/mission-<name>-<mid8>-lane-<id>` and `.worktrees/<name>-<mid8>-lane-<id>` keep
+  /// each path component within 255 bytes.
+  public static let maximumNameLength = 200
+
   public struct Failure: Error, Sendable, CustomStringConvertible {
     public let message: String
     public var description: String { message }
@@ -49,6 +53,13 @@ public struct MissionAuthor: Sendable {
     else {
       throw Failure(
         message: "mission name '\(humanSlug)' must be lower-case letters, digits and dashes (e.g. add-login)")
+    }
+    // The slug names a directory, branches (kitty/mission-<slug>-lane-a) and worktrees: each must fit NAME_MAX.
+    guard normalized.utf8.count <= Self.maximumNameLength else {
+      throw Failure(
+        message:
+          "mission name '\(humanSlug.prefix(40))…' is \(humanSlug.utf8.count) characters long; at most "
+          + "\(Self.maximumNameLength) fit, because it becomes directory and branch names. Choose a shorter name")
     }
     guard topology == .lanes || topology == .singleBranch else {
       throw Failure(message: "git-kitty creates lanes or single_branch missions (coord topologies are read-only here)")
@@ -114,7 +125,9 @@ public struct MissionAuthor: Sendable {
       }
     } catch {
       try? fm.removeItem(atPath: directory)
-      throw Failure(message: "cannot write \(directory): \(error)")
+      throw Failure(
+        message:
+          "cannot write \(directory): \(FileError.isFoundationError(error) ? FileError.reason(error) : "\(error)")")
     }
     let paths = files.map { "\(MissionPaths.specsDirectory)/\(slug)/\($0.0)" }
     do {
@@ -201,13 +214,14 @@ public struct MissionAuthor: Sendable {
         missionSlug: mission.slug, missionID: mission.meta?.missionID, reason: "canonical bootstrap"
       ).line
     }
-    let oldLanes = FileManager.default.contents(atPath: mission.lanesPath)
-    let oldEvents = FileManager.default.contents(atPath: mission.eventsPath)
-    let oldStatus = FileManager.default.contents(atPath: mission.statusPath)
+    // Read strictly: a file that exists but cannot be read refuses the write instead of being replaced.
+    let oldLanes = try FileBytes.read(mission.lanesPath)
+    let oldEvents = try FileBytes.read(mission.eventsPath)
+    let oldStatus = try FileBytes.read(mission.statusPath)
     do {
       for rewrite in rewrites { try AtomicFile.write(rewrite.text, to: rewrite.path) }
       try AtomicFile.write(lanesText, to: mission.lanesPath)
-      if !lines.isEmpty { try EventLogWriter.append(lines, to: mission.eventsPath) }
+      if !lines.isEmpty { try EventLogWriter.append(lines, to: mission.eventsPath, existing: oldEvents) }
       try AtomicFile.write(try mission.materializedStatus(), to: mission.statusPath)
       let relative = { (path: String) in String(path.dropFirst(self.context.root.count + 1)) }
       var paths = [mission.lanesPath, mission.eventsPath, mission.statusPath].map(relative)

@@ -80,11 +80,22 @@ public enum EventLogMergeDriver {
     var rows: [(key: (String, String), line: String)] = []
     var payloads: [String: String] = [:]
     var seenLines = Set<String>()
-    for path in [base, ours, theirs] {
-      // git passes an empty ancestor when there is none; a missing file is the same.
-      guard FileManager.default.fileExists(atPath: path) else { continue }
-      guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-      else {
+    for (path, role) in [(base, "ancestor (%O)"), (ours, "ours (%A)"), (theirs, "theirs (%B)")] {
+      // git always passes three files (an empty ancestor when there is none): a missing one is a mistake in the
+      // driver's configuration, and merging without it would lose its rows.
+      let data: Data?
+      do {
+        data = try FileBytes.read(path)
+      } catch {
+        throw MissionAuthor.Failure(message: "the \(role) event log \(error.description); merge the event log by hand")
+      }
+      guard let data else {
+        throw MissionAuthor.Failure(
+          message:
+            "the \(role) event log \(path) does not exist; the driver is run by git as "
+            + "`git kitty merge-driver event-log %O %A %B`")
+      }
+      guard let text = String(data: data, encoding: .utf8) else {
         throw MissionAuthor.Failure(message: "\(path) cannot be read as UTF-8 text; merge the event log by hand")
       }
       for raw in text.split(separator: "\n") {

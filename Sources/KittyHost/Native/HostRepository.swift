@@ -24,7 +24,10 @@ public struct HostRepository: Sendable {
     do {
       let repo = try Repository.discover(from: directory)
       guard let root = repo.mainWorkingDirectory else {
-        throw HostFailure(.missionNotFound, "No main checkout found for the repository at \(directory)")
+        throw HostFailure(
+          .missionNotFound,
+          "\(directory) is a bare repository: it has no checkout to hold missions and worktrees. Run git kitty in a "
+            + "clone with a working tree (git clone \(directory) <dir>)")
       }
       return HostRepository(root: root, commonDirectory: Path.stripTrailingSlash(repo.commonDirectory))
     } catch let failure as HostFailure {

@@ -45,8 +45,15 @@ struct MissionWriter {
     return try body()
   }
 
+  /// Refuses, before anything is written, when a status file exists but cannot be read: a write would replace it.
+  func checkReadable() throws(HostFailure) {
+    _ = try Self.readStrictly(mission.eventsPath, mission: mission)
+    _ = try Self.readStrictly(mission.statusPath, mission: mission)
+  }
+
   /// Checks that a status commit could land, before anything is written.
   func preflight() throws(HostFailure) -> String {
+    try checkReadable()
     let branch = try statusBranch()
     if context.protection.isProtected(branch) {
       throw HostFailure(
@@ -73,18 +80,25 @@ struct MissionWriter {
   }
 
   /// Appends rows, re-materialises status.json and commits. With `commitMessage` nil nothing is committed.
+  /// The log is read first with the read verbs' strictness: a log that cannot be read or parsed is refused
+  /// (MISSION_NOT_READY) and nothing is written, so an unreadable log is never replaced by a shorter one.
   func write(lines: [String], commitMessage: String?) throws(HostFailure) {
     let branch = commitMessage == nil ? nil : try preflight()
     let eventsPath = mission.eventsPath
     let statusPath = mission.statusPath
-    let oldEvents = FileManager.default.contents(atPath: eventsPath)
-    let oldStatus = FileManager.default.contents(atPath: statusPath)
+    let oldEvents = try Self.readStrictly(eventsPath, mission: mission)
+    let oldStatus = try Self.readStrictly(statusPath, mission: mission)
+    do {
+      _ = try mission.eventStream(annotations: false)
+    } catch {
+      throw HostFailure.from(error)
+    }
     func restore() {
       if let oldEvents { try? AtomicFile.write(oldEvents, to: eventsPath) } else { unlink(eventsPath) }
       if let oldStatus { try? AtomicFile.write(oldStatus, to: statusPath) } else { unlink(statusPath) }
     }
     do {
-      try EventLogWriter.append(lines, to: eventsPath)
+      try EventLogWriter.append(lines, to: eventsPath, existing: oldEvents)
       let status = try mission.materializedStatus()
       if oldStatus.map({ String(decoding: $0, as: UTF8.self) }) != status {
         try AtomicFile.write(status, to: statusPath)
@@ -100,6 +114,18 @@ struct MissionWriter {
     } catch {
       restore()
       throw HostFailure(.safeCommitGeneric, "committing the status of \(mission.slug) onto \(branch) failed: \(error)")
+    }
+  }
+
+  /// A status file's bytes (nil when it does not exist); a file that exists but cannot be read refuses the write.
+  static func readStrictly(_ path: String, mission: Mission) throws(HostFailure) -> Data? {
+    do {
+      return try FileBytes.read(path)
+    } catch {
+      throw HostFailure(
+        .missionNotReady,
+        "\(error.description); git-kitty will not overwrite it. Make it readable (e.g. chmod 644) and retry.",
+        fields: ["path": .string(path)])
     }
   }
 }

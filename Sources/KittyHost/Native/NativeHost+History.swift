@@ -97,7 +97,8 @@ extension NativeHost {
       history.append(["accepted_at": .string(now), "accepted_by": .string(actor), "acceptance_mode": "orchestrator"])
       meta["acceptance_history"] = .array(Array(history.suffix(20)))
       let metaPath = "\(mission.directory)/\(MissionPaths.metaFile)"
-      let old = FileManager.default.contents(atPath: metaPath)
+      let old = try MissionWriter.readStrictly(metaPath, mission: mission)
+      _ = try MissionWriter.readStrictly(mission.statusPath, mission: mission)
       do {
         try AtomicFile.write(JSONWriter.snapshotFile.string(.object(meta)) + "\n", to: metaPath)
         let paths = [metaPath, mission.statusPath].map { String($0.dropFirst(context.root.count + 1)) }

@@ -53,6 +53,14 @@ extension NativeHost {
     wp.dependencies.filter { !(snapshot.workPackages[$0]?.satisfiesDependents ?? false) }
   }
 
+  /// spec-kitty's guard on the moves that take a WP (planned -> claimed, for_review -> in_review): an empty or
+  /// blank actor is refused with its code and message.
+  static func requireActor(_ actor: String) throws(HostFailure) {
+    if actor.trimmingWhitespace.isEmpty {
+      throw HostFailure(.transitionRejected, "Transition requires actor identity")
+    }
+  }
+
   static func loadWorkPackage(_ path: String) throws(HostFailure) -> WorkPackage {
     do {
       return try WorkPackage.load(path: path)
@@ -93,6 +101,9 @@ extension NativeHost {
     if ![Lane.planned, .claimed, .inProgress].contains(lane) {
       throw HostFailure(.transitionRejected, "WP \(wp) is in '\(lane.rawValue)', cannot start implementation")
     }
+    // spec-kitty's planned -> claimed guard; it creates the lane worktree before the guard runs, git-kitty refuses
+    // before anything is created.
+    if lane == .planned { try Self.requireActor(actor) }
     // Refuse before creating anything when the status commit could not land.
     if lane != .inProgress { _ = try writer.preflight() }
     // The worktree is created under the mission lock, so a call that loses the lock (or the race) creates nothing.
@@ -107,6 +118,7 @@ extension NativeHost {
         try Self.requireHolder(
           state, actor: actor, wp: wp, identity: mission.identity, events: try? mission.eventStream())
       }
+      if lane == .planned { try Self.requireActor(actor) }
       if [Lane.planned, .claimed, .inProgress].contains(lane) {
         workspace = try allocateWorkspace(
           mission: mission, wp: wp, snapshot: current, context: context, keepExisting: lane == .inProgress)
@@ -240,9 +252,7 @@ extension NativeHost {
       let lane = try Self.snapshot(mission).lane(of: wp)
       switch lane {
       case .forReview:
-        if actor.trimmingWhitespace.isEmpty {
-          throw HostFailure(.transitionRejected, "Transition requires actor identity")
-        }
+        try Self.requireActor(actor)
         let record = TransitionRecord(
           wpID: wp, fromLane: .forReview, toLane: .inReview, at: Timestamp.isoNow(), actor: actor,
           missionSlug: mission.slug, missionID: mission.meta?.missionID, reason: "Started review via action command",

@@ -63,6 +63,8 @@ extension NativeHost {
       errors.append("No work package of \(mission.slug) is approved or done: there is nothing to merge.")
     }
     guard errors.isEmpty, let lanes = view.lanes else { throw preflightFailure(errors) }
+    let writer = MissionWriter(mission: mission, context: context)
+    try writer.checkReadable()
 
     // Lanes with finished work, in lanes.json order; the others are left for later. lane-planning has no branch:
     // its WPs worked in the main checkout on the target branch, so only their status moves.
@@ -90,7 +92,6 @@ extension NativeHost {
     }
 
     // Approved WPs become done, one status commit each (spec-kitty's shape).
-    let writer = MissionWriter(mission: mission, context: context)
     var doneNow: [String] = []
     do {
       try writer.locked("merge-mission") { () throws(HostFailure) in
