@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KittyCore
 import KittyHost
 
 /// `git kitty orchestrator-api <verb> …`: spec-kitty 3.2.7's JSON contract, answered natively.
@@ -15,7 +16,10 @@ struct OrchestratorAPICommand: ParsableCommand {
 
   func run() throws {
     let response = OrchestratorAPI.run(arguments, currentDirectory: FileManager.default.currentDirectoryPath)
-    print(response.line)
+    KillPoint.reach("envelope-ready")
+    // Written straight to the descriptor, so the answer has left the process when the next point is reached.
+    FileHandle.standardOutput.write(Data((response.line + "\n").utf8))
+    KillPoint.reach("envelope-printed")
     if response.exitCode != 0 { throw ExitCode(response.exitCode) }
   }
 }

@@ -95,9 +95,12 @@ public struct MissionMerger: Sendable {
           checkout = try repo.openWorktree(named: worktree.name)
         }
       }
+      // A checkout of this same merge that a killed call left half-written is finished, not refused.
+      var resumeCheckout = false
       if let checkout {
         let dirty = try checkout.status(includeUntracked: false).map(\.path)
-        if !dirty.isEmpty {
+        resumeCheckout = try Self.isInterruptedCheckout(checkout, of: plan, repo: repo)
+        if !dirty.isEmpty && !resumeCheckout {
           throw WorkspaceError.dirty(
             laneID: plan.target, path: checkout.workingDirectory.map(Path.stripTrailingSlash) ?? plan.target,
             paths: dirty)
@@ -112,9 +115,13 @@ public struct MissionMerger: Sendable {
       } else {
         try repo.createBranch(plan.missionBranch, at: plan.missionTip, message: "git-kitty: mission branch")
       }
+      KillPoint.reach("merge-mission-branch-moved")
       guard plan.targetTip != plan.targetStart else { return }
       let newTree = try repo.commit(plan.targetTip).tree
-      if let checkout { try checkout.checkoutTree(newTree) }
+      if let checkout {
+        if resumeCheckout { try checkout.forceCheckoutTree(newTree) } else { try checkout.checkoutTree(newTree) }
+      }
+      KillPoint.reach("merge-checkout-written")
       do {
         try WorktreeManager(context: context).moveBranch(
           plan.target, from: plan.targetStart, to: plan.targetTip, repo: repo)
@@ -123,5 +130,21 @@ public struct MissionMerger: Sendable {
         throw error
       }
     }
+  }
+
+  /// True when the checkout's every change (untracked files included) is a file of the planned merge result with
+  /// exactly that content, or a file the result no longer has: what a killed checkout of this merge leaves, and
+  /// nobody's work. False for a clean checkout.
+  static func isInterruptedCheckout(_ checkout: Repository, of plan: Plan, repo: Repository) throws -> Bool {
+    guard plan.targetTip != plan.targetStart, let root = checkout.workingDirectory.map(Path.stripTrailingSlash)
+    else { return false }
+    let changed = try checkout.status(includeUntracked: true).filter { !$0.isIgnored }.map(\.path)
+    guard !changed.isEmpty else { return false }
+    for path in changed {
+      let planned = try repo.fileContents(at: path, in: plan.targetTip)
+      let present = try FileBytes.read("\(root)/\(path)")
+      if planned != present { return false }
+    }
+    return true
   }
 }

@@ -68,6 +68,7 @@ public struct StatusCommitter: Sendable {
         return .unchanged
       }
       let commit = try repo.createCommit(tree: tree, parents: [tip], message: message + "\n")
+      KillPoint.reach("status-commit-created")
       do {
         try repo.updateReference(Branch.fullName(branch), from: tip, to: commit, message: "commit: \(message)")
       } catch {
@@ -76,7 +77,9 @@ public struct StatusCommitter: Sendable {
         throw WorkspaceError.git(error, during: "updating \(branch)")
       }
       // The commit has landed: from here on nothing may fail the call.
+      KillPoint.reach("status-ref-moved")
       Self.stageBestEffort(repo, paths)
+      KillPoint.reach("status-staged")
       return .committed(commit.hex)
     }
     throw WorkspaceError.concurrentUpdate(branch: branch)

@@ -49,6 +49,7 @@ public enum AtomicFile {
     }
     let detail = ok ? "" : String(cString: strerror(errno))
     close(fd)
+    KillPoint.reach("atomic-temp-written:\(name)")
     guard ok, rename(temp, path) == 0 else {
       let reason = ok ? String(cString: strerror(errno)) : detail
       unlink(temp)

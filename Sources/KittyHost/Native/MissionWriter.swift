@@ -42,7 +42,45 @@ struct MissionWriter {
         fields: ["lock_path": .string(lockPath)])
     }
     defer { lock.unlock() }
+    KillPoint.reach("lock-taken")
+    recoverInterruptedWrite()
+    KillPoint.reach("recovered")
     return try body()
+  }
+
+  /// Rolls an interrupted status write forward (a writer killed between appending and committing): when the
+  /// main checkout's log is the committed log plus appended rows that parse, status.json is re-materialised and
+  /// both are committed, so the rows that were written (and maybe acknowledged) are kept and the checkout is
+  /// clean again. Leftover temporary files of dead writers are removed. A log changed in any other way (edited,
+  /// truncated) is left alone for a person to look at. Runs under the mission lock; best effort.
+  func recoverInterruptedWrite() {
+    AtomicFile.removeStaleTemporaries(in: mission.statusDirectory)
+    guard let branch = try? statusBranch(), !context.protection.isProtected(branch),
+      let repo = try? context.open(), (try? repo.headReferenceName()) == Branch.fullName(branch),
+      let head = try? repo.headCommitID(),
+      let working = (try? FileBytes.read(mission.eventsPath)) ?? nil
+    else { return }
+    let relative = { (path: String) in String(path.dropFirst(context.root.count + 1)) }
+    let committed = (try? repo.fileContents(at: relative(mission.eventsPath), in: head)) ?? nil
+    let committedStatus = (try? repo.fileContents(at: relative(mission.statusPath), in: head)) ?? nil
+    let workingStatus = (try? FileBytes.read(mission.statusPath)) ?? nil
+    if working == committed && workingStatus == committedStatus {
+      // Committed, but killed before the index was refreshed: git status would show the files as modified.
+      let paths = Set([relative(mission.eventsPath), relative(mission.statusPath)])
+      guard let changed = try? repo.status(includeUntracked: false),
+        changed.contains(where: { paths.contains($0.path) })
+      else { return }
+    }
+    if let committed, !working.starts(with: committed) { return }
+    guard (try? mission.eventStream(annotations: false)) != nil, let status = try? mission.materializedStatus() else {
+      return
+    }
+    if workingStatus != Data(status.utf8) {
+      guard (try? AtomicFile.write(status, to: mission.statusPath)) != nil else { return }
+    }
+    _ = try? StatusCommitter(context: context).commit(
+      paths: [relative(mission.eventsPath), relative(mission.statusPath)], branch: branch,
+      message: "chore(spec-kitty): status rows of an interrupted write")
   }
 
   /// Refuses, before anything is written, when a status file exists but cannot be read: a write would replace it.
@@ -99,10 +137,12 @@ struct MissionWriter {
     }
     do {
       try EventLogWriter.append(lines, to: eventsPath, existing: oldEvents)
+      KillPoint.reach("status-appended")
       let status = try mission.materializedStatus()
       if oldStatus.map({ String(decoding: $0, as: UTF8.self) }) != status {
         try AtomicFile.write(status, to: statusPath)
       }
+      KillPoint.reach("status-materialized")
     } catch {
       restore()
       throw HostFailure(.safeCommitGeneric, "cannot write the status files of \(mission.slug): \(error)")
@@ -111,6 +151,7 @@ struct MissionWriter {
     do {
       let paths = [eventsPath, statusPath].map { String($0.dropFirst(context.root.count + 1)) }
       _ = try StatusCommitter(context: context).commit(paths: paths, branch: branch, message: commitMessage)
+      KillPoint.reach("status-committed")
     } catch {
       restore()
       throw HostFailure(.safeCommitGeneric, "committing the status of \(mission.slug) onto \(branch) failed: \(error)")

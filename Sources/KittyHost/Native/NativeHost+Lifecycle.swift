@@ -122,6 +122,7 @@ extension NativeHost {
       if [Lane.planned, .claimed, .inProgress].contains(lane) {
         workspace = try allocateWorkspace(
           mission: mission, wp: wp, snapshot: current, context: context, keepExisting: lane == .inProgress)
+        KillPoint.reach("lane-allocated")
       }
       switch lane {
       case .planned:

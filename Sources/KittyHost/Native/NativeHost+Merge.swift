@@ -65,6 +65,9 @@ extension NativeHost {
     guard errors.isEmpty, let lanes = view.lanes else { throw preflightFailure(errors) }
     let writer = MissionWriter(mission: mission, context: context)
     try writer.checkReadable()
+    // An interrupted earlier write (this verb's own done rows included) is committed before the merge needs a
+    // clean checkout.
+    try writer.locked("merge-mission") { () throws(HostFailure) in }
 
     // Lanes with finished work, in lanes.json order; the others are left for later. lane-planning has no branch:
     // its WPs worked in the main checkout on the target branch, so only their status moves.
@@ -87,6 +90,7 @@ extension NativeHost {
     do {
       plan = try merger.plan(missionSlug: mission.slug, lanes: merged, target: target, strategy: chosen)
       try merger.apply(plan)
+      KillPoint.reach("merge-applied")
     } catch {
       throw preflightFailure(["\(error)"])
     }
@@ -119,6 +123,7 @@ extension NativeHost {
       throw HostFailure(error.code, "Merged into \(target), but recording done failed: \(error.message)", fields: data)
     }
 
+    KillPoint.reach("merge-status-recorded")
     var pushed: Bool?
     var pushError: String?
     if push {
@@ -157,6 +162,7 @@ extension NativeHost {
       _ = try? ReviewBranches(context: context).deleteAll(slug: mission.slug)
     }
 
+    KillPoint.reach("merge-cleaned")
     var data = mission.identity
     data["merged"] = true
     data["target_branch"] = .string(target)
