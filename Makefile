@@ -19,7 +19,7 @@ SK_VENV ?= $(CURDIR)/.venv-spec-kitty
 .PHONY: deps build release test lint demo man completions install uninstall bench conformance clean embed-hooks \
   test-agents
 
-# Installs libgit2's headers and pkg-config only when they are missing.
+# Installs libgit2's headers and pkg-config, git and bubblewrap only when they are missing.
 deps:
 	@if ! pkg-config --exists libgit2 2>/dev/null; then \
 	  echo "make deps: installing libgit2-dev and pkg-config"; \
@@ -27,6 +27,9 @@ deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev pkg-config >/dev/null; \
 	fi
 	@command -v git >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq git >/dev/null; }
+	@# bubblewrap confines orchestrated agents to their lane (docs/sandbox.md); without it they run unconfined.
+	@command -v bwrap >/dev/null || { echo "make deps: installing bubblewrap"; SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq bubblewrap >/dev/null; } || echo "make deps: bubblewrap could not be installed" >&2; }
 
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)

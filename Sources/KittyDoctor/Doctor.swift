@@ -65,7 +65,7 @@ public struct Doctor: Sendable {
   }
 
   private enum Item: CaseIterable {
-    case libgit2, git, gitKitty, agents, specKitty, repository
+    case libgit2, git, gitKitty, agents, specKitty, sandbox, repository
   }
 
   /// Runs every check; the slow ones (spec-kitty starts in seconds) run at the same time as the others.
@@ -77,6 +77,7 @@ public struct Doctor: Sendable {
       case .gitKitty: return [gitKittyOnPath()]
       case .agents: return [agents()]
       case .specKitty: return [specKitty()]
+      case .sandbox: return [sandbox()]
       case .repository: return repositoryChecks()
       }
     }

@@ -75,6 +75,8 @@ public struct AgentSpec: Sendable, Equatable {
   public var model: String?
   public var modelFlag: String? = "--model"
   public var timeoutSeconds: Double?
+  /// In a sandbox: the network it needs (nil: `[sandbox] network`).
+  public var network: SandboxNetwork?
   /// Where the CLI's flags and version come from, for the README table and `doctor`.
   public var documentation: String = ""
   /// Tested in CI with the real CLI.
@@ -219,10 +221,10 @@ public enum AgentCatalog {
       AgentSpec(
         id: "letta", command: "letta", implementationArgs: ["-p"], reviewArgs: ["-p", "--permission-mode", "plan"],
         promptVia: .stdin), "Letta Code docs")
-    add(
-      AgentSpec(
-        id: "script", command: "sh", implementationArgs: [], reviewArgs: [], promptVia: .file, modelFlag: nil),
-      "built in: runs the WP's ```sh kitty-implement / kitty-review blocks")
+    var script = AgentSpec(
+      id: "script", command: "sh", implementationArgs: [], reviewArgs: [], promptVia: .file, modelFlag: nil)
+    script.network = SandboxNetwork.none  // it calls no model (the [worktree] setup command keeps the network)
+    add(script, "built in: runs the WP's ```sh kitty-implement / kitty-review blocks")
     return catalog
   }()
 
@@ -252,6 +254,7 @@ public enum AgentCatalog {
     public var timeoutSeconds: Double?
     public var promptVia: String?
     public var output: String?
+    public var network: SandboxNetwork?
     public init() {}
   }
 
@@ -292,6 +295,7 @@ public enum AgentCatalog {
       spec.env = settings.env
       spec.model = settings.model
       spec.timeoutSeconds = settings.timeoutSeconds
+      if let network = settings.network { spec.network = network }
     }
     if spec.command.isEmpty { throw .noCommand(id) }
     return spec
