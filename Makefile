@@ -42,13 +42,19 @@ test: build
 
 # The real Claude Code and Codex CLIs (pinned, from PyPI wheels, into a cache outside the repository) drive
 # missions end to end against a scripted model server on 127.0.0.1. Where the CLIs cannot be had, the target
-# says so and skips -- except in CI (CI=true), where that is a failure.
+# says so and skips -- except in CI (CI=true), where that is a failure. Every scenario runs twice: without a
+# sandbox and inside bubblewrap (about 70 s each here).
 test-agents: build
 	@if ! bash scripts/install-agents.sh >/dev/null; then \
 	  if [ -n "$$CI" ]; then echo "make test-agents: the agent CLIs could not be installed (see above)" >&2; exit 1; fi; \
 	  echo "make test-agents: SKIPPED: the agent CLIs could not be installed (see above)"; exit 0; \
 	fi
-	python3 Tests/Agents/test_agents.py --bin $(BIN_DEBUG)
+	@# Both ways an agent can run: unconfined, and inside git-kitty's bubblewrap sandbox (docs/sandbox.md).
+	python3 Tests/Agents/test_agents.py --bin $(BIN_DEBUG) --sandbox none
+	@if bwrap --ro-bind / / --dev /dev --proc /proc --unshare-pid true 2>/dev/null; then \
+	  python3 Tests/Agents/test_agents.py --bin $(BIN_DEBUG) --sandbox bwrap; \
+	elif [ -n "$$CI" ]; then echo "make test-agents: bubblewrap cannot make a sandbox here (git kitty doctor)" >&2; exit 1; \
+	else echo "make test-agents: sandboxed scenarios SKIPPED: bubblewrap cannot make a sandbox here"; fi
 
 # A throw-away repository in demo/ driven end to end with the built-in script agent.
 demo: build

@@ -53,7 +53,12 @@ public struct SandboxedExecutor: Executor {
       wrap: { argv in profile.arguments(bwrap: bwrap, command: argv) },
       banner: plan.banner,
       afterExit: { await plan.collect() })
-    return await local.run(invocation, confinement: confinement, started: started)
+    var confined = invocation
+    if let args = invocation.spec.sandboxedArgs {
+      confined.spec.implementationArgs = args.implementation
+      confined.spec.reviewArgs = args.review
+    }
+    return await local.run(confined, confinement: confinement, started: started)
   }
 
   private static func create(_ path: String) -> FileHandle? {
