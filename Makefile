@@ -19,7 +19,7 @@ SK_VENV ?= $(CURDIR)/.venv-spec-kitty
 .PHONY: deps build release test lint demo man completions install uninstall bench conformance clean embed-hooks \
   test-agents
 
-# Installs libgit2's headers and pkg-config only when they are missing.
+# Installs libgit2's headers and pkg-config, git and bubblewrap only when they are missing.
 deps:
 	@if ! pkg-config --exists libgit2 2>/dev/null; then \
 	  echo "make deps: installing libgit2-dev and pkg-config"; \
@@ -27,6 +27,9 @@ deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev pkg-config >/dev/null; \
 	fi
 	@command -v git >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq git >/dev/null; }
+	@# bubblewrap confines orchestrated agents to their lane (docs/sandbox.md); without it they run unconfined.
+	@command -v bwrap >/dev/null || { echo "make deps: installing bubblewrap"; SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq bubblewrap >/dev/null; } || echo "make deps: bubblewrap could not be installed" >&2; }
 
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
@@ -39,13 +42,19 @@ test: build
 
 # The real Claude Code and Codex CLIs (pinned, from PyPI wheels, into a cache outside the repository) drive
 # missions end to end against a scripted model server on 127.0.0.1. Where the CLIs cannot be had, the target
-# says so and skips -- except in CI (CI=true), where that is a failure.
+# says so and skips -- except in CI (CI=true), where that is a failure. Every scenario runs twice: without a
+# sandbox and inside bubblewrap (about 70 s each here).
 test-agents: build
 	@if ! bash scripts/install-agents.sh >/dev/null; then \
 	  if [ -n "$$CI" ]; then echo "make test-agents: the agent CLIs could not be installed (see above)" >&2; exit 1; fi; \
 	  echo "make test-agents: SKIPPED: the agent CLIs could not be installed (see above)"; exit 0; \
 	fi
-	python3 Tests/Agents/test_agents.py --bin $(BIN_DEBUG)
+	@# Both ways an agent can run: unconfined, and inside git-kitty's bubblewrap sandbox (docs/sandbox.md).
+	python3 Tests/Agents/test_agents.py --bin $(BIN_DEBUG) --sandbox none
+	@if bwrap --ro-bind / / --dev /dev --proc /proc --unshare-pid true 2>/dev/null; then \
+	  python3 Tests/Agents/test_agents.py --bin $(BIN_DEBUG) --sandbox bwrap; \
+	elif [ -n "$$CI" ]; then echo "make test-agents: bubblewrap cannot make a sandbox here (git kitty doctor)" >&2; exit 1; \
+	else echo "make test-agents: sandboxed scenarios SKIPPED: bubblewrap cannot make a sandbox here"; fi
 
 # A throw-away repository in demo/ driven end to end with the built-in script agent.
 demo: build

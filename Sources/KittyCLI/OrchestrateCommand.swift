@@ -21,12 +21,17 @@ struct RunOptions: ParsableArguments {
   var maxCostUsd: Double?
   @Option(name: .long, help: "When the budget is spent: finish (running agents end their run) or stop them.")
   var onBudget: String?
+  @Option(
+    name: .long,
+    help: "bwrap (each agent confined to its lane) or none (default: [sandbox] mode, else bwrap when it works here).")
+  var sandbox: String?
   @Flag(name: .long, help: "One JSON object per event on stdout (NDJSON).") var json = false
 
   func validate() throws {
     if let maxConcurrent, maxConcurrent < 1 { throw ValidationError("--max-concurrent must be at least 1") }
     if let host, HostKind(rawValue: host) == nil { throw ValidationError("--host is native or spec-kitty") }
     if let maxCostUsd, !(maxCostUsd > 0) { throw ValidationError("--max-cost-usd must be a positive amount") }
+    if let sandbox, SandboxMode(rawValue: sandbox) == nil { throw ValidationError("--sandbox is bwrap or none") }
     if let onBudget, BudgetAction(rawValue: onBudget) == nil { throw ValidationError("--on-budget is finish or stop") }
     if let strategy, !["merge", "squash", "rebase"].contains(strategy) {
       throw ValidationError("--strategy is merge or squash")
@@ -80,6 +85,7 @@ enum RunSupport {
     options.target = run.target ?? savedOptions["target"]?.stringValue
     options.strategy = run.strategy ?? savedOptions["strategy"]?.stringValue
     options.maxCostUSD = run.maxCostUsd ?? savedOptions["max_cost_usd"]?.doubleValue ?? config.maxCostUSD
+    options.sandbox = (run.sandbox ?? savedOptions["sandbox"]?.stringValue).flatMap(SandboxMode.init(rawValue:))
     options.onBudget =
       (run.onBudget ?? savedOptions["on_budget"]?.stringValue).flatMap(BudgetAction.init(rawValue:)) ?? config.onBudget
     return options
@@ -99,8 +105,10 @@ enum RunSupport {
     let lock = try RunLock(root: options.root, runID: state.runID, mission: slug)
     defer { lock.release() }
     if let saved = resuming { ProcessGroups.killOrphans(saved, root: options.root) }
+    if let warning = preflight.sandbox.warning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+    let executor = preflight.sandbox.executor(config: options.config, root: options.root)
     let orchestrator = Orchestrator(
-      options: options, host: host, executor: LocalExecutor(), sink: sink(json: json), slug: slug, resuming: state)
+      options: options, host: host, executor: executor, sink: sink(json: json), slug: slug, resuming: state)
     let handlers = installSignalHandlers(orchestrator)
     let result = await orchestrator.run()
     handlers.forEach { $0.cancel() }

@@ -66,7 +66,7 @@ public struct Doctor: Sendable {
   }
 
   private enum Item: CaseIterable {
-    case libgit2, git, gitKitty, agents, agentCLIs, specKitty, repository
+    case libgit2, git, gitKitty, agents, agentCLIs, specKitty, sandbox, repository
   }
 
   /// Runs every check; the slow ones (spec-kitty starts in seconds) run at the same time as the others.
@@ -79,6 +79,7 @@ public struct Doctor: Sendable {
       case .agents: return [agents()]
       case .agentCLIs: return agentCLIs()
       case .specKitty: return [specKitty()]
+      case .sandbox: return [sandbox()]
       case .repository: return repositoryChecks()
       }
     }

@@ -75,6 +75,16 @@ public struct AgentSpec: Sendable, Equatable {
   public var model: String?
   public var modelFlag: String? = "--model"
   public var timeoutSeconds: Double?
+  /// In a sandbox: the network it needs (nil: `[sandbox] network`).
+  public var network: SandboxNetwork?
+  /// The argv for each role inside git-kitty's bwrap sandbox, when the CLI's own sandbox cannot work there (it
+  /// needs namespaces the outer sandbox does not grant); nil: the same as outside. Dropped when `args` are set.
+  public var sandboxedArgs: RoleArgs?
+
+  public struct RoleArgs: Sendable, Equatable {
+    public var implementation: [String]
+    public var review: [String]
+  }
   /// Where the CLI's flags and version come from, for the README table and `doctor`.
   public var documentation: String = ""
   /// Tested in CI with the real CLI.
@@ -172,6 +182,11 @@ public enum AgentCatalog {
         "{git_common_dir}/objects", "--add-dir", "{branch_ref_dir}", "--add-dir", "{branch_log_dir}", "-",
       ],
       reviewArgs: ["exec", "--json", "--sandbox", "read-only", "-"], promptVia: .stdin)
+    // Codex's own sandbox cannot start inside bubblewrap (no namespaces, no capabilities): there git-kitty's
+    // sandbox is the confinement, and Codex runs without its own.
+    codex.sandboxedArgs = AgentSpec.RoleArgs(
+      implementation: ["exec", "--json", "--sandbox", "danger-full-access", "-"],
+      review: ["exec", "--json", "--sandbox", "danger-full-access", "-"])
     codex.output = .codexJSON
     // `exec resume` takes no sandbox flags of its own: they stay before it, so the resumed run keeps its roots.
     codex.resumeArgs = ["resume", "{session}"]
@@ -219,10 +234,10 @@ public enum AgentCatalog {
       AgentSpec(
         id: "letta", command: "letta", implementationArgs: ["-p"], reviewArgs: ["-p", "--permission-mode", "plan"],
         promptVia: .stdin), "Letta Code docs")
-    add(
-      AgentSpec(
-        id: "script", command: "sh", implementationArgs: [], reviewArgs: [], promptVia: .file, modelFlag: nil),
-      "built in: runs the WP's ```sh kitty-implement / kitty-review blocks")
+    var script = AgentSpec(
+      id: "script", command: "sh", implementationArgs: [], reviewArgs: [], promptVia: .file, modelFlag: nil)
+    script.network = SandboxNetwork.none  // it calls no model (the [worktree] setup command keeps the network)
+    add(script, "built in: runs the WP's ```sh kitty-implement / kitty-review blocks")
     return catalog
   }()
 
@@ -252,6 +267,7 @@ public enum AgentCatalog {
     public var timeoutSeconds: Double?
     public var promptVia: String?
     public var output: String?
+    public var network: SandboxNetwork?
     public init() {}
   }
 
@@ -280,6 +296,7 @@ public enum AgentCatalog {
           spec.reviewArgs = extra
         }
       }
+      if settings.args != nil || settings.reviewArgs != nil { spec.sandboxedArgs = nil }
       if builtIn[id] != nil {
         if let args = settings.args { spec.implementationArgs = args }
         if let args = settings.reviewArgs ?? settings.args { spec.reviewArgs = args }
@@ -292,6 +309,7 @@ public enum AgentCatalog {
       spec.env = settings.env
       spec.model = settings.model
       spec.timeoutSeconds = settings.timeoutSeconds
+      if let network = settings.network { spec.network = network }
     }
     if spec.command.isEmpty { throw .noCommand(id) }
     return spec

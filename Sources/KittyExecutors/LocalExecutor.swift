@@ -106,6 +106,21 @@ public struct LocalExecutor: Executor {
   }
 
   public func run(_ invocation: AgentInvocation, started: @escaping @Sendable (Int32) -> Void) async -> AgentOutcome {
+    await run(invocation, confinement: nil, started: started)
+  }
+
+  /// How a confining executor changes a run: the command line it starts instead (given the agent's argv with the
+  /// program resolved on the host), what it says in the transcript, and what it does once the agent has exited,
+  /// before the verdict is read (a note for the transcript, or nil).
+  struct Confinement: Sendable {
+    var wrap: @Sendable ([String]) -> [String]
+    var banner: String
+    var afterExit: @Sendable () async -> String?
+  }
+
+  func run(
+    _ invocation: AgentInvocation, confinement: Confinement?, started: @escaping @Sendable (Int32) -> Void
+  ) async -> AgentOutcome {
     let begin = Date()
     let fm = FileManager.default
     for path in [invocation.logFile, invocation.paths.promptFile] + (invocation.paths.verdictFile.map { [$0] } ?? []) {
@@ -125,7 +140,8 @@ public struct LocalExecutor: Executor {
     let transcript = Transcript(path: invocation.logFile, format: invocation.spec.output, raw: invocation.rawFile)
     transcript.append(
       "=== git-kitty \(invocation.role.rawValue) of \(invocation.wpID) by \(invocation.spec.id), attempt "
-        + "\(invocation.attempt), \(Timestamp.isoNow()) ===\n=== \(shown) ===\n")
+        + "\(invocation.attempt), \(Timestamp.isoNow()) ===\n=== \(shown) ===\n"
+        + (confinement.map { "=== \($0.banner) ===\n" } ?? ""))
 
     var env = ProcessEnvironment.scrubbed()
     for (key, value) in invocation.spec.env { env[key] = value }
@@ -139,8 +155,12 @@ public struct LocalExecutor: Executor {
     if let verdict = invocation.paths.verdictFile { env["KITTY_VERDICT_FILE"] = verdict }
     env["KITTY_REVIEW_FEEDBACK"] = invocation.feedback ?? ""
 
+    var launched = argv
+    if let confinement, let program = ProcessEnvironment.resolve(argv[0], environment: env) {
+      launched = confinement.wrap([program] + argv.dropFirst())
+    }
     var request = ProcessRequest(
-      argv: argv, directory: invocation.workspace, environment: env,
+      argv: launched, directory: invocation.workspace, environment: env,
       stdinFile: invocation.spec.promptVia == .stdin ? invocation.paths.promptFile : nil,
       outputFile: invocation.logFile, timeout: .milliseconds(Int64(invocation.timeout * 1000)))
     request.grace = grace
@@ -148,6 +168,7 @@ public struct LocalExecutor: Executor {
       request.stdoutLines = { line in transcript.consume(line) }
     }
     let result = await ProcessRunner.run(request, started: started)
+    if let confinement, let note = await confinement.afterExit() { transcript.append("=== \(note) ===\n") }
     let seconds = Date().timeIntervalSince(begin)
     let report = transcript.report
     switch result {

@@ -9,6 +9,8 @@ public struct OID: Hashable, Sendable, CustomStringConvertible {
   /// Parses 40 hex characters.
   public init?(hex: String) {
     guard hex.utf8.count == 40 else { return nil }
+    // A malformed id makes libgit2 set its thread-local error, which needs the library initialised.
+    Libgit2.ensureInitialised()
     var oid = git_oid()
     guard git_oid_fromstr(&oid, hex) == 0 else { return nil }
     raw = oid

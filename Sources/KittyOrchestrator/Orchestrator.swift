@@ -26,6 +26,9 @@ public struct OrchestrateOptions: Sendable {
   public var onBudget: BudgetAction = .finish
   /// Seconds between retries grow from this base (exponential, with jitter).
   public var backoffBase: Double
+  /// `--sandbox` (nil: `[sandbox] mode`, else bwrap when it works here).
+  public var sandbox: SandboxMode?
+  public var requestedSandbox: SandboxMode? { sandbox ?? config.sandbox.mode }
 
   public init(root: String, mission: String, config: OrchestratorConfig) {
     self.root = root
@@ -45,7 +48,7 @@ public struct OrchestrateOptions: Sendable {
       "implementation_agents": .strings(implementationAgents), "review_agents": .strings(reviewAgents),
       "max_concurrent": .int(maxConcurrent), "merge": .bool(merge), "target": .optional(target),
       "strategy": .optional(strategy), "max_cost_usd": maxCostUSD.map { .double($0) } ?? .null,
-      "on_budget": .string(onBudget.rawValue),
+      "on_budget": .string(onBudget.rawValue), "sandbox": .optional(sandbox?.rawValue),
     ]
   }
 

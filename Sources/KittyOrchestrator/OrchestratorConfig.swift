@@ -27,6 +27,8 @@ public struct OrchestratorConfig: Sendable, Equatable {
   /// generated files), with `setup_timeout_seconds`.
   public var worktreeSetup: String?
   public var worktreeSetupTimeout: Double = 1800
+  /// `[sandbox]`: how agents are confined (mode, network, deny_read, writable).
+  public var sandbox = SandboxSettings()
 
   public static let fileName = ".kittify/orchestrator.toml"
 
@@ -131,6 +133,12 @@ public struct OrchestratorConfig: Sendable, Equatable {
         settings.promptVia = table["prompt_via"]?.stringValue
         settings.output = table["output"]?.stringValue
         if let t = table["timeout_seconds"]?.intValue { settings.timeoutSeconds = Double(t) }
+        if let v = table["network"] {
+          guard let network = v.stringValue.flatMap(SandboxNetwork.init(rawValue:)) else {
+            throw Invalid(message: "\(fileName): agents.\(key).network must be \"shared\" or \"none\"")
+          }
+          settings.network = network
+        }
         for (name, v) in table["env"]?.objectValue ?? [:] { settings.env[name] = EventLogReader.pythonString(v) }
         config.agentSettings[key] = settings
       }
@@ -149,6 +157,38 @@ public struct OrchestratorConfig: Sendable, Equatable {
         config.worktreeSetupTimeout = Double(n)
       }
     }
+    if let sandbox = value["sandbox"] {
+      config.sandbox = try parseSandbox(sandbox)
+    }
     return config
+  }
+
+  static func parseSandbox(_ value: JSONValue) throws(Invalid) -> SandboxSettings {
+    guard case .object(let table) = value else { throw Invalid(message: "\(fileName): [sandbox] must be a table") }
+    var settings = SandboxSettings()
+    if let v = table["mode"] {
+      guard let mode = v.stringValue.flatMap(SandboxMode.init(rawValue:)) else {
+        throw Invalid(message: "\(fileName): sandbox.mode must be \"bwrap\" or \"none\"")
+      }
+      settings.mode = mode
+    }
+    if let v = table["network"] {
+      guard let network = v.stringValue.flatMap(SandboxNetwork.init(rawValue:)) else {
+        throw Invalid(message: "\(fileName): sandbox.network must be \"shared\" or \"none\"")
+      }
+      settings.network = network
+    }
+    func paths(_ key: String) throws(Invalid) -> [String] {
+      guard let v = table[key] else { return [] }
+      guard let items = v.arrayValue?.compactMap(\.stringValue), items.count == v.arrayValue?.count,
+        !items.contains(where: \.isEmpty)
+      else {
+        throw Invalid(message: "\(fileName): sandbox.\(key) must be a list of paths")
+      }
+      return items
+    }
+    settings.denyRead = try paths("deny_read")
+    settings.writable = try paths("writable")
+    return settings
   }
 }

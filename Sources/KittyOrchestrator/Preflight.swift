@@ -10,11 +10,19 @@ public enum Preflight {
   public struct Report: Sendable {
     public var problems: [String] = []
     public var notes: [String] = []
+    /// The sandbox the run's agents get.
+    public var sandbox = SandboxChoice(mode: .none)
     public var ok: Bool { problems.isEmpty }
   }
 
   public static func check(options: OrchestrateOptions, host: any MissionHost, slug: String?) async -> Report {
     var report = Report()
+    report.sandbox = await SandboxChoice.resolve(requested: options.requestedSandbox)
+    if let problem = report.sandbox.problem {
+      report.problems.append(problem)
+    } else {
+      report.notes.append(report.sandbox.note)
+    }
     do {
       let version = try await host.contractVersion()
       if let parsed = SemanticVersion(version), parsed < SemanticVersion("1.2.0")! {
@@ -55,11 +63,11 @@ public enum Preflight {
     for id in Set(options.implementationAgents + options.reviewAgents).sorted() {
       do {
         let spec = try options.spec(id)
-        if let flag = bypassFlag(spec) {
+        if let flag = bypassFlag(spec), report.sandbox.mode != .bwrap || report.sandbox.problem != nil {
           report.problems.append(
             "agent \(id) is configured with \(flag), which turns off the CLI's own permission checks; git-kitty uses a "
               + "bypass mode only inside a sandbox, and this run has none. Remove it from [agents.\(id)] in "
-              + "\(OrchestratorConfig.fileName)")
+              + "\(OrchestratorConfig.fileName), or run with --sandbox bwrap")
         }
         if spec.isScript {
           report.notes.append("agent script: built in")

@@ -188,6 +188,8 @@ class Run:
             args += ["--impl-agent", agent]
         for agent in review:
             args += ["--review-agent", agent]
+        if SANDBOX:
+            args += ["--sandbox", SANDBOX]
         args += list(extra)
         started = time.time()
         self.result = sh(args, self.repo, env=self.kitty_env, timeout=timeout, check_rc=False)
@@ -403,12 +405,20 @@ SCENARIOS.append(("mixed-codex-implements-claude-reviews", lambda r: happy(r, "c
 SCENARIOS.append(("claude-code-budget-finish", lambda r: budget(r, "claude-code", "finish")))
 
 
+# `orchestrate --sandbox` for every scenario (None: git-kitty's default, bwrap when it works here).
+SANDBOX = None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bin", default=os.path.join(REPO_ROOT, ".build", "debug", "git-kitty"))
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--sandbox", choices=["bwrap", "none"],
+                        help="orchestrate --sandbox for every scenario (default: git-kitty's own default)")
     args = parser.parse_args()
+    global SANDBOX
+    SANDBOX = args.sandbox
     bin_path = os.path.abspath(args.bin)
     if not os.access(bin_path, os.X_OK):
         print("test-agents: %s is missing; run make build" % bin_path, file=sys.stderr)
@@ -432,7 +442,7 @@ def main():
         finally:
             if run:
                 run.close()
-    print("test-agents: %d passed, %d failed" % (passed, failed))
+    print("test-agents: %d passed, %d failed (sandbox: %s)" % (passed, failed, SANDBOX or "default"))
     return 0 if failed == 0 and passed > 0 else 1
 
 

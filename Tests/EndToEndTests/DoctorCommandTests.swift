@@ -11,7 +11,7 @@ import Testing
     let checks = try #require(report["checks"] as? [[String: Any]])
     #expect(
       checks.map { $0["check"] as? String ?? "" } == [
-        "libgit2", "git", "git-kitty", "agents", "spec-kitty", "repository", "protected branches", "hooks",
+        "libgit2", "git", "git-kitty", "agents", "spec-kitty", "sandbox", "repository", "protected branches", "hooks",
         "merge driver",
       ])
     #expect(checks.first { $0["check"] as? String == "merge driver" }?["status"] as? String == "ok")

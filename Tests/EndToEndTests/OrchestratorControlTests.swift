@@ -202,7 +202,8 @@ import Testing
 
   @Test func agentsGetOnlyStdinStdoutAndStderr() throws {
     let sandbox = try OrchestratorSandbox([SandboxWP("WP01", file: "src/core.sh", implement: "sleep 30")], name: "fds")
-    let run = try sandbox.start(sandbox.orchestrateArguments())
+    // The agent's own process, not bubblewrap's (which keeps its own descriptors outside the sandbox).
+    let run = try sandbox.start(sandbox.orchestrateArguments(extra: ["--sandbox", "none"]))
     let agent = try sandbox.waitForAgent("WP01")
     let files = ProcessTable.openFiles(agent)
     run.signal(SIGTERM)

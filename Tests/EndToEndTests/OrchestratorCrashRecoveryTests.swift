@@ -239,7 +239,8 @@ import Testing
     let sandbox = try OrchestratorSandbox(
       [SandboxWP("WP01", file: "src/core.sh", implement: "sleep 0.5\nmkdir -p src && echo WP01 > src/core.sh")],
       name: "orphan")
-    let run = try sandbox.start(sandbox.orchestrateArguments())
+    // Only an unconfined agent outlives its orchestrator (bwrap's --die-with-parent ends a sandboxed one).
+    let run = try sandbox.start(sandbox.orchestrateArguments(extra: ["--sandbox", "none"]))
     try sandbox.waitForAgent("WP01")
     run.signal(SIGKILL)
     try run.wait()

@@ -16,3 +16,26 @@ import Testing
     #expect(throws: OrchestratorConfig.Invalid.self) { try OrchestratorConfig.parse(text) }
   }
 }
+
+/// `[sandbox]` of orchestrator.toml.
+@Suite struct SandboxConfigTests {
+  @Test func theSandboxTableIsRead() throws {
+    let config = try OrchestratorConfig.parse(
+      "[sandbox]\nmode = \"bwrap\"\nnetwork = \"none\"\ndeny_read = [\"~/.ssh\", \".env\"]\nwritable = [\"/opt/c\"]\n"
+        + "[agents.codex]\nnetwork = \"shared\"\n")
+    #expect(config.sandbox.mode == .bwrap)
+    #expect(config.sandbox.network == .none)
+    #expect(config.sandbox.denyRead == ["~/.ssh", ".env"])
+    #expect(config.sandbox.writable == ["/opt/c"])
+    #expect(config.agentSettings["codex"]?.network == .shared)
+    #expect(try OrchestratorConfig.parse("").sandbox.mode == nil, "unset: bwrap when it works, decided at start")
+  }
+
+  @Test(arguments: [
+    "[sandbox]\nmode = \"docker\"\n", "[sandbox]\nnetwork = \"host\"\n", "[sandbox]\ndeny_read = \"~/.ssh\"\n",
+    "sandbox = \"bwrap\"\n", "[agents.x]\ncommand = \"x\"\nnetwork = false\n",
+  ])
+  func aBadSandboxSettingIsRefused(_ text: String) {
+    #expect(throws: OrchestratorConfig.Invalid.self) { try OrchestratorConfig.parse(text) }
+  }
+}

@@ -18,6 +18,7 @@ import Testing
     var options = OrchestrateOptions(root: sandbox.repo, mission: sandbox.slug, config: config)
     options.implementationAgents = ["claude-code"]
     options.reviewAgents = ["script"]
+    options.sandbox = SandboxMode.none
     let report = await Preflight.check(options: options, host: LocalHost(root: sandbox.repo), slug: sandbox.slug)
     let problem = try #require(report.problems.first { $0.contains("bypass") || $0.contains("permission checks") })
     #expect(problem.contains("agent claude-code"))
