@@ -88,12 +88,7 @@ public struct OrchestratorConfig: Sendable, Equatable {
       }
       config.maxCostUSD = cost
     }
-    if let v = value["on_budget"] {
-      guard let action = v.stringValue.flatMap(BudgetAction.init(rawValue:)) else {
-        throw Invalid(message: "\(fileName): on_budget must be \"finish\" or \"stop\"")
-      }
-      config.onBudget = action
-    }
+    if let action: BudgetAction = try choice(value["on_budget"], "on_budget") { config.onBudget = action }
     if case .object(let agents)? = value["agents"] {
       if let list = try strings(agents["implementation"], "agents.implementation") {
         config.implementationAgents = list
@@ -163,21 +158,22 @@ public struct OrchestratorConfig: Sendable, Equatable {
     return config
   }
 
+  /// One of an enum's values by name; nil when the key is absent, else an error that lists the names.
+  static func choice<T: RawRepresentable & CaseIterable>(_ value: JSONValue?, _ key: String) throws(Invalid) -> T?
+  where T.RawValue == String {
+    guard let value else { return nil }
+    guard let chosen = value.stringValue.flatMap(T.init(rawValue:)) else {
+      let names = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+      throw Invalid(message: "\(fileName): \(key) must be \(names)")
+    }
+    return chosen
+  }
+
   static func parseSandbox(_ value: JSONValue) throws(Invalid) -> SandboxSettings {
     guard case .object(let table) = value else { throw Invalid(message: "\(fileName): [sandbox] must be a table") }
     var settings = SandboxSettings()
-    if let v = table["mode"] {
-      guard let mode = v.stringValue.flatMap(SandboxMode.init(rawValue:)) else {
-        throw Invalid(message: "\(fileName): sandbox.mode must be \"bwrap\" or \"none\"")
-      }
-      settings.mode = mode
-    }
-    if let v = table["network"] {
-      guard let network = v.stringValue.flatMap(SandboxNetwork.init(rawValue:)) else {
-        throw Invalid(message: "\(fileName): sandbox.network must be \"shared\" or \"none\"")
-      }
-      settings.network = network
-    }
+    if let mode: SandboxMode = try choice(table["mode"], "sandbox.mode") { settings.mode = mode }
+    if let network: SandboxNetwork = try choice(table["network"], "sandbox.network") { settings.network = network }
     func paths(_ key: String) throws(Invalid) -> [String] {
       guard let v = table[key] else { return [] }
       guard let items = v.arrayValue?.compactMap(\.stringValue), items.count == v.arrayValue?.count,

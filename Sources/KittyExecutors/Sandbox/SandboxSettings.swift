@@ -1,7 +1,7 @@
 import Foundation
 
 /// How agents are confined: `[sandbox]` of orchestrator.toml and `orchestrate --sandbox`.
-public enum SandboxMode: String, Sendable, Equatable, Codable {
+public enum SandboxMode: String, Sendable, Equatable, Codable, CaseIterable {
   /// bubblewrap: the agent sees the filesystem read-only except what its run needs (see docs/sandbox.md).
   case bwrap
   /// The agent runs with the user's rights (the CLI's own permission flags are all that limit it).
@@ -9,7 +9,7 @@ public enum SandboxMode: String, Sendable, Equatable, Codable {
 }
 
 /// Whether a sandboxed agent shares the machine's network (it must reach its model API) or has none.
-public enum SandboxNetwork: String, Sendable, Equatable, Codable {
+public enum SandboxNetwork: String, Sendable, Equatable, Codable, CaseIterable {
   case shared, none
 }
 
