@@ -12,6 +12,8 @@ public actor MissionFolds {
   }
 
   private var entries: [String: Entry] = [:]
+  /// The fold of each mission's event log, extended by appended rows instead of folded again.
+  private var checkpoints: [String: FoldCheckpoint] = [:]
 
   public init() {}
 
@@ -19,7 +21,9 @@ public actor MissionFolds {
   public func view(_ mission: Mission) throws(MissionError) -> MissionView {
     let signature = Self.signature(mission)
     if let cached = entries[mission.directory], cached.signature == signature { return cached.view }
-    let view = try MissionView(mission: mission, includeAnnotations: true)
+    var checkpoint = checkpoints[mission.eventsPath]
+    let view = try MissionView(mission: mission, includeAnnotations: true, checkpoint: &checkpoint)
+    checkpoints[mission.eventsPath] = checkpoint
     entries[mission.directory] = Entry(signature: signature, view: view)
     return view
   }

@@ -144,7 +144,9 @@ public actor RepositoryWatcher {
         result.insert(Change(.mission(slug)))
         result.insert(Change(.missions))
       case .kittify:
-        if name.hasPrefix("orchestrator") { result.insert(Change(.run)) }
+        // Only the run state: the lock file is opened for writing by every reader that asks who holds it
+        // (this server included), and reacting to that would be a loop.
+        if name == "orchestrator-run-state.json" { result.insert(Change(.run)) }
       case .logs, .missionLogs:
         needRescan = true
       case .wpLogs(let slug, let wp):

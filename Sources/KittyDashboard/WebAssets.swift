@@ -250,7 +250,8 @@ enum WebAssets {
       const c = page.card;
       main.innerHTML = '<div class="headline"><h1>' + esc(c.id) + " · " + esc(c.title) + '</h1><span class="pill lane" data-lane-color="' + esc(c.lane) +
         '">' + esc(laneLabel(c.lane)) + "</span>" + (c.agent ? '<span class="pill">' + esc(c.agent) + (c.role ? " · " + esc(c.role) : "") + "</span>" : "") +
-        (c.attempt ? '<span class="pill">attempt ' + c.attempt + "</span>" : "") + '<span class="pill">' + cost(c.cost_usd, c.input_tokens + c.output_tokens) + "</span>" +
+        (c.attempt ? '<span class="pill">attempt ' + c.attempt + "</span>" : "") +
+        (c.cost_usd != null || c.input_tokens + c.output_tokens ? '<span class="pill">' + cost(c.cost_usd, c.input_tokens + c.output_tokens) + "</span>" : "") +
         (c.dependencies.length ? '<span class="muted">needs ' + c.dependencies.map((d) => '<a href="#/m/' + encodeURIComponent(mission) + "/wp/" + esc(d) + '">' + esc(d) + "</a>").join(", ") + "</span>" : "") +
         "</div>" + (c.last_error ? '<div class="box err">' + esc(c.last_error) + "</div>" : "") + actionsHTML(c) +
         '<div class="tabs"><button data-tab="overview">Overview</button><button data-tab="logs">Logs (' + page.logs.length + ')</button><button data-tab="diff">Diff</button></div><div id="view"></div>';
@@ -270,7 +271,7 @@ enum WebAssets {
           (r.feedback || r.note ? "<blockquote>" + esc(r.feedback || r.note) + "</blockquote>" : "") + '<div class="muted mono">' + esc(r.reference) + "</div></div>").join("")
           : '<p class="muted">No review yet.</p>') + "</div>" +
         '<div class="box"><h2>History</h2><table class="events"><tr><th>at</th><th>move</th><th>actor</th></tr>' + page.events.map((e) =>
-          '<tr><td class="mono muted">' + esc(e.at.replace("T", " ").slice(0, 19)) + "</td><td>" + esc(laneLabel(e.from)) + " → <b>" + esc(laneLabel(e.to)) + "</b>" +
+          '<tr><td class="mono muted when" title="' + esc(e.at) + '">' + esc(e.at.slice(11, 19)) + "</td><td>" + esc(laneLabel(e.from)) + " → <b>" + esc(laneLabel(e.to)) + "</b>" +
           (e.force ? ' <span class="pill">forced</span>' : "") + (e.reason ? '<div class="muted">' + esc(e.reason) + "</div>" : "") + "</td><td>" + esc(e.actor) + "</td></tr>").join("") +
         "</table></div></div></div>";
       paintBars(main);
@@ -311,7 +312,7 @@ enum WebAssets {
     if (!page.logs.length) { view.innerHTML = '<p class="muted">No agent logs for this WP yet.</p>'; return; }
     const names = page.logs.map((l) => l.name);
     const chosen = state.logName && names.includes(state.logName) ? state.logName : names.filter((n) => n.endsWith(".log")).pop() || names[names.length - 1];
-    view.innerHTML = '<div class="logbar"><select id="logname">' + names.map((n) => "<option" + (n === chosen ? " selected" : "") + ">" + esc(n) + "</option>").join("") +
+    view.innerHTML = '<div class="logbar"><select id="logname">' + names.map((n) => '<option value="' + esc(n) + '"' + (n === chosen ? " selected" : "") + ">" + esc(n) + "</option>").join("") +
       '</select><button id="older">Load older</button><label><input type="checkbox" id="follow" checked> follow</label><span id="logsize" class="muted"></span></div><pre class="log" id="log"></pre>';
     document.getElementById("logname").onchange = (e) => { state.logName = e.target.value; renderLogs(view, page); };
     state.logName = chosen;
@@ -386,7 +387,7 @@ enum WebAssets {
         if (c.kind === "missions") missions = true;
         if (c.kind === "mission" && route.mission === c.mission) { board = true; wp = true; }
         if (c.kind === "log" && state.log && c.mission === state.log.mission && c.wp === state.log.wp && c.name === state.log.name) followLog();
-        if (c.kind === "log" && route.view === "wp" && c.wp === route.wp && !state.log) wp = true;
+        if (c.kind === "log" && route.view === "wp" && c.mission === route.mission && c.wp === route.wp && !state.log) wp = true;
       });
       if (run) { renderRun(); if (route.view === "board") board = true; }
       if (route.view === "missions" && (missions || run)) renderMissions();
@@ -454,9 +455,9 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 .tabs button { background: none; border: none; color: var(--muted); padding: 7px 12px; cursor: pointer; font: inherit; border-bottom: 2px solid transparent; }
 .tabs button.active { color: var(--text); border-bottom-color: var(--accent); }
 .board { display: flex; gap: 10px; align-items: flex-start; }
-.column { flex: 0 0 220px; background: var(--panel); border: 1px solid var(--line); border-radius: 10px; display: flex; flex-direction: column; max-height: calc(100vh - 190px); }
-.column.empty { flex-basis: 120px; opacity: .6; }
-.column header { padding: 9px 11px; border-bottom: 1px solid var(--line); display: flex; justify-content: space-between; align-items: center; font-weight: 600; font-size: 12.5px; text-transform: uppercase; letter-spacing: .04em; }
+.column { flex: 0 0 230px; background: var(--panel); border: 1px solid var(--line); border-radius: 10px; display: flex; flex-direction: column; max-height: calc(100vh - 190px); }
+.column.empty { flex-basis: 150px; opacity: .6; }
+.column header { white-space: nowrap; gap: 6px; padding: 9px 11px; border-bottom: 1px solid var(--line); display: flex; justify-content: space-between; align-items: center; font-weight: 600; font-size: 12.5px; text-transform: uppercase; letter-spacing: .04em; }
 .column header .count { color: var(--muted); font-weight: 400; }
 .column .cards { padding: 8px; overflow-y: auto; display: flex; flex-direction: column; gap: 8px; }
 .card { display: block; background: var(--panel2); border: 1px solid var(--line); border-left: 3px solid var(--planned); border-radius: 8px; padding: 8px 10px; color: var(--text); transition: transform .15s, border-color .15s; }
@@ -476,11 +477,12 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 .grid2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 14px; }
 .box { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; margin-bottom: 14px; min-width: 0; }
 .prose h1, .prose h2, .prose h3 { font-size: 15px; margin: 14px 0 6px; text-transform: none; letter-spacing: 0; color: var(--text); }
-.prose pre { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 10px; overflow-x: auto; }
+.prose pre { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 10px; white-space: pre-wrap; word-break: break-word; }
 .prose p { margin: 6px 0; }
 table.events { width: 100%; border-collapse: collapse; font-size: 12.5px; }
 table.events td, table.events th { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 table.events th { color: var(--muted); font-weight: 500; }
+table.events td.when { white-space: nowrap; }
 .lane { font-weight: 600; }
 .verdict-approved { color: var(--ok); }
 .verdict-changes_requested { color: var(--warn); }

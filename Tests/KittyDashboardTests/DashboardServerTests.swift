@@ -219,6 +219,22 @@ struct DashboardServerTests {
     await dashboard.stop()
   }
 
+  @Test func readingTheBoardAnnouncesNoChange() async throws {
+    // Asking who holds the run lock opens the lock file for writing: that must not look like a change, or every
+    // client's refetch would announce another one.
+    let sandbox = try finishedSandbox(1)
+    let dashboard = try await RunningDashboard.start(root: sandbox.repo)
+    let stream = try EventStreamProbe(port: dashboard.port, target: dashboard.authed("/api/events"))
+    #expect(stream.waitFor("event: hello", seconds: 2))
+    for _ in 0..<3 {
+      #expect(try dashboard.get("/api/missions/\(sandbox.slug)/board").status == 200)
+      #expect(try dashboard.get("/api/run").status == 200)
+      #expect(try dashboard.get("/api/missions").status == 200)
+    }
+    #expect(!stream.waitFor("event: change", seconds: 0.5))
+    await dashboard.stop()
+  }
+
   @Test func theEmbeddedWebAppIsTheFilesInWeb() throws {
     let web = "\(TestSupport.repoRoot)/Sources/KittyDashboard/Web"
     #expect(try TestSupport.read("\(web)/index.html") == WebAssets.indexHTML + "\n")

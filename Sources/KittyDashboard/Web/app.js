@@ -219,7 +219,8 @@
       const c = page.card;
       main.innerHTML = '<div class="headline"><h1>' + esc(c.id) + " · " + esc(c.title) + '</h1><span class="pill lane" data-lane-color="' + esc(c.lane) +
         '">' + esc(laneLabel(c.lane)) + "</span>" + (c.agent ? '<span class="pill">' + esc(c.agent) + (c.role ? " · " + esc(c.role) : "") + "</span>" : "") +
-        (c.attempt ? '<span class="pill">attempt ' + c.attempt + "</span>" : "") + '<span class="pill">' + cost(c.cost_usd, c.input_tokens + c.output_tokens) + "</span>" +
+        (c.attempt ? '<span class="pill">attempt ' + c.attempt + "</span>" : "") +
+        (c.cost_usd != null || c.input_tokens + c.output_tokens ? '<span class="pill">' + cost(c.cost_usd, c.input_tokens + c.output_tokens) + "</span>" : "") +
         (c.dependencies.length ? '<span class="muted">needs ' + c.dependencies.map((d) => '<a href="#/m/' + encodeURIComponent(mission) + "/wp/" + esc(d) + '">' + esc(d) + "</a>").join(", ") + "</span>" : "") +
         "</div>" + (c.last_error ? '<div class="box err">' + esc(c.last_error) + "</div>" : "") + actionsHTML(c) +
         '<div class="tabs"><button data-tab="overview">Overview</button><button data-tab="logs">Logs (' + page.logs.length + ')</button><button data-tab="diff">Diff</button></div><div id="view"></div>';
@@ -239,7 +240,7 @@
           (r.feedback || r.note ? "<blockquote>" + esc(r.feedback || r.note) + "</blockquote>" : "") + '<div class="muted mono">' + esc(r.reference) + "</div></div>").join("")
           : '<p class="muted">No review yet.</p>') + "</div>" +
         '<div class="box"><h2>History</h2><table class="events"><tr><th>at</th><th>move</th><th>actor</th></tr>' + page.events.map((e) =>
-          '<tr><td class="mono muted">' + esc(e.at.replace("T", " ").slice(0, 19)) + "</td><td>" + esc(laneLabel(e.from)) + " → <b>" + esc(laneLabel(e.to)) + "</b>" +
+          '<tr><td class="mono muted when" title="' + esc(e.at) + '">' + esc(e.at.slice(11, 19)) + "</td><td>" + esc(laneLabel(e.from)) + " → <b>" + esc(laneLabel(e.to)) + "</b>" +
           (e.force ? ' <span class="pill">forced</span>' : "") + (e.reason ? '<div class="muted">' + esc(e.reason) + "</div>" : "") + "</td><td>" + esc(e.actor) + "</td></tr>").join("") +
         "</table></div></div></div>";
       paintBars(main);
@@ -280,7 +281,7 @@
     if (!page.logs.length) { view.innerHTML = '<p class="muted">No agent logs for this WP yet.</p>'; return; }
     const names = page.logs.map((l) => l.name);
     const chosen = state.logName && names.includes(state.logName) ? state.logName : names.filter((n) => n.endsWith(".log")).pop() || names[names.length - 1];
-    view.innerHTML = '<div class="logbar"><select id="logname">' + names.map((n) => "<option" + (n === chosen ? " selected" : "") + ">" + esc(n) + "</option>").join("") +
+    view.innerHTML = '<div class="logbar"><select id="logname">' + names.map((n) => '<option value="' + esc(n) + '"' + (n === chosen ? " selected" : "") + ">" + esc(n) + "</option>").join("") +
       '</select><button id="older">Load older</button><label><input type="checkbox" id="follow" checked> follow</label><span id="logsize" class="muted"></span></div><pre class="log" id="log"></pre>';
     document.getElementById("logname").onchange = (e) => { state.logName = e.target.value; renderLogs(view, page); };
     state.logName = chosen;
@@ -355,7 +356,7 @@
         if (c.kind === "missions") missions = true;
         if (c.kind === "mission" && route.mission === c.mission) { board = true; wp = true; }
         if (c.kind === "log" && state.log && c.mission === state.log.mission && c.wp === state.log.wp && c.name === state.log.name) followLog();
-        if (c.kind === "log" && route.view === "wp" && c.wp === route.wp && !state.log) wp = true;
+        if (c.kind === "log" && route.view === "wp" && c.mission === route.mission && c.wp === route.wp && !state.log) wp = true;
       });
       if (run) { renderRun(); if (route.view === "board") board = true; }
       if (route.view === "missions" && (missions || run)) renderMissions();
