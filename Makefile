@@ -17,7 +17,7 @@ COMPLETIONS = .build/completions
 SK_VENV ?= $(CURDIR)/.venv-spec-kitty
 
 .PHONY: deps build release test lint demo man completions install uninstall bench conformance clean embed-hooks \
-  test-agents
+  test-agents test-ui embed-web
 
 # Installs libgit2's headers and pkg-config, git and bubblewrap only when they are missing.
 deps:
@@ -55,6 +55,14 @@ test-agents: build
 	  python3 Tests/Agents/test_agents.py --bin $(BIN_DEBUG) --sandbox bwrap; \
 	elif [ -n "$$CI" ]; then echo "make test-agents: bubblewrap cannot make a sandbox here (git kitty doctor)" >&2; exit 1; \
 	else echo "make test-agents: sandboxed scenarios SKIPPED: bubblewrap cannot make a sandbox here"; fi
+
+# git kitty dashboard in headless Chromium (Selenium in a virtualenv outside the repository); installs both.
+test-ui: build
+	bash scripts/test-ui.sh
+
+# After editing Sources/KittyDashboard/Web/: regenerate the copies the binary embeds.
+embed-web:
+	bash scripts/embed-web.sh
 
 # A throw-away repository in demo/ driven end to end with the built-in script agent.
 demo: build

@@ -12,6 +12,9 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
     .systemLibrary(
@@ -48,11 +51,20 @@ let package = Package(
         "KittyOrchestrator", "KittyExecutors", "KittyBasics", "KittyHooks", "KittyHost", "KittyWorkspaces", "KittyCore",
         "KittyGit",
       ]),
+    /// `git kitty dashboard`: a local web server (board, WP pages, live logs) over the typed host and the run state.
+    .target(
+      name: "KittyDashboard",
+      dependencies: [
+        "KittyHost", "KittyHooks", "KittyOrchestrator", "KittyExecutors", "KittyCore", "KittyBasics",
+        .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+      ],
+      exclude: ["Web"]),
     .target(
       name: "KittyCLI",
       dependencies: [
         "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", "KittyOrchestrator", "KittyExecutors", "KittyHooks",
-        "KittyDoctor", "KittyBasics",
+        "KittyDoctor", "KittyBasics", "KittyDashboard",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -74,6 +86,9 @@ let package = Package(
     .testTarget(
       name: "KittyDoctorTests",
       dependencies: ["KittyDoctor", "KittyHooks", "KittyGit", "KittyCore", "KittyTestSupport"]),
+    .testTarget(
+      name: "KittyDashboardTests",
+      dependencies: ["KittyDashboard", "KittyOrchestrator", "KittyHost", "KittyCore", "KittyTestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["KittyCore", "KittyTestSupport"]),
   ]
 )

@@ -93,3 +93,7 @@ git branch
 
 say "git kitty status"
 git kitty status
+
+say "the live board of this mission"
+echo "  cd $DEMO && $BIN dashboard --open      (git kitty dashboard --open, once installed)" >&2
+echo "  (prints a URL with a token; add --allow-actions to approve, request changes, abort or resume from the page)" >&2

@@ -20,14 +20,27 @@ public enum StatusReducer {
     let parts = stream.transitionParts
     let order = foldOrder(parts)
     let (ids, folded) = foldTransitions(parts, in: order)
+    let last = order.last.map { parts[$0.part][$0.index] }
+    let first = order.first.map { parts[$0.part][$0.index] }
+    return snapshot(
+      ids: ids, folded: folded, annotations: stream.annotations, firstSlug: first?.missionSlug,
+      lastAt: last?.at.string, lastEventID: last?.eventID.string, eventCount: order.count)
+  }
+
+  /// The snapshot of folded transitions (`ids` in order of first sight, their states) with the annotations
+  /// applied on top, as `reduce` builds it; the incremental fold builds it the same way.
+  static func snapshot(
+    ids: [String], folded: [WPState], annotations: [AnnotationEvent], firstSlug: String?, lastAt: String?,
+    lastEventID: String?, eventCount: Int
+  ) -> StatusSnapshot {
     var states: [String: WPState] = [:]
     states.reserveCapacity(ids.count)
     for (slot, id) in ids.enumerated() { states[id] = folded[slot] }
 
-    let annotationOrder = stream.annotations.indices.map {
-      (LogKey(stream.annotations[$0].at), LogKey(stream.annotations[$0].eventID), $0)
+    let annotationOrder = annotations.indices.map {
+      (LogKey(annotations[$0].at), LogKey(annotations[$0].eventID), $0)
     }.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }.map(\.2)
-    for annotation in annotationOrder.map({ stream.annotations[$0] }) {
+    for annotation in annotationOrder.map({ annotations[$0] }) {
       var state =
         states[annotation.wpID]
         ?? WPState(
@@ -43,13 +56,11 @@ public enum StatusReducer {
       if let lane = state.laneValue, lane.isDisplay { summary[lane, default: 0] += 1 }
     }
 
-    let last = order.last.map { parts[$0.part][$0.index] }
-    let first = order.first.map { parts[$0.part][$0.index] }
     return StatusSnapshot(
-      missionSlug: first.map { MissionPaths.isSafeSegment($0.missionSlug) ? $0.missionSlug : "" } ?? "",
-      materializedAt: last?.at.string ?? "",
-      eventCount: order.count,
-      lastEventID: last?.eventID.string,
+      missionSlug: firstSlug.map { MissionPaths.isSafeSegment($0) ? $0 : "" } ?? "",
+      materializedAt: lastAt ?? "",
+      eventCount: eventCount,
+      lastEventID: lastEventID,
       workPackages: states,
       summary: summary
     )
@@ -57,8 +68,13 @@ public enum StatusReducer {
 
   /// The events to fold, in fold order: the first of each `event_id`, sorted by `(at, event_id)`.
   static func foldOrder(_ parts: [[TransitionEvent]]) -> [EventRef] {
+    var seen = LogKeySet(minimumCapacity: parts.reduce(0) { $0 + $1.count })
+    return foldOrder(parts, seen: &seen)
+  }
+
+  /// `foldOrder`, leaving in `seen` every event id it met (the incremental fold keeps them).
+  static func foldOrder(_ parts: [[TransitionEvent]], seen: inout LogKeySet) -> [EventRef] {
     let count = parts.reduce(0) { $0 + $1.count }
-    var seen = LogKeySet(minimumCapacity: count)
     // Sort references, not the events themselves: the events stay where the reader put them.
     var order: [EventRef] = []
     order.reserveCapacity(count)

@@ -15,6 +15,18 @@ public struct HostRepository: Sendable {
     self.commonDirectory = commonDirectory
   }
 
+  /// Where the read verbs keep the folds of the event logs between calls: the user's cache directory
+  /// (`$GIT_KITTY_CACHE_DIR`, else `$XDG_CACHE_HOME/git-kitty`, else `~/.cache/git-kitty`), never the repository:
+  /// a read changes nothing in it.
+  public var foldCheckpoints: FoldCheckpointStore {
+    let environment = ProcessInfo.processInfo.environment
+    let base =
+      environment["GIT_KITTY_CACHE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+      ?? environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : "\($0)/git-kitty" }
+      ?? "\(NSHomeDirectory())/.cache/git-kitty"
+    return FoldCheckpointStore(directory: "\(base)/fold")
+  }
+
   /// Locates the repository containing `directory`.
   public static func locate(from directory: String) throws(HostFailure) -> HostRepository {
     // The usual layouts are read from their files; libgit2 (and its start-up cost) only for the others.

@@ -27,6 +27,60 @@ public struct MissionView: Sendable {
     self.lanes = readLanes ? try mission.lanesManifest() : nil
   }
 
+  /// Reads the mission, folding the event log incrementally: `checkpoint` is the fold of an earlier read (nil
+  /// at first) and is replaced by the fold of this one. Only rows appended since are read when the log only grew.
+  public init(
+    mission: Mission, includeAnnotations: Bool = false, readLanes: Bool = false, checkpoint: inout FoldCheckpoint?
+  ) throws(MissionError) {
+    let previous = checkpoint
+    let fold = try Self.read(mission, readLanes: readLanes) { () throws(EventLogError) in
+      try IncrementalFold.fold(path: mission.eventsPath, annotations: includeAnnotations, previous: previous)
+    }
+    self = fold.view
+    checkpoint = fold.checkpoint
+  }
+
+  /// Reads the mission, folding the event log from the checkpoint `store` keeps between processes (the read
+  /// verbs: one process per call), transitions only.
+  public init(mission: Mission, readLanes: Bool = false, store: FoldCheckpointStore) throws(MissionError) {
+    self = try Self.read(mission, readLanes: readLanes) { () throws(EventLogError) in
+      try store.fold(path: mission.eventsPath, annotations: false)
+    }.view
+  }
+
+  private init(
+    mission: Mission, workPackages: [WorkPackage], graph: DependencyGraph, snapshot: StatusSnapshot,
+    lanes: LanesManifest?
+  ) {
+    self.mission = mission
+    self.workPackages = workPackages
+    self.graph = graph
+    self.snapshot = snapshot
+    self.lanes = lanes
+  }
+
+  /// The prompt files and the fold, on two threads.
+  private static func read(
+    _ mission: Mission, readLanes: Bool,
+    fold: @escaping @Sendable () throws(EventLogError) -> (checkpoint: FoldCheckpoint, path: IncrementalFold.Path)
+  ) throws(MissionError) -> (view: MissionView, checkpoint: FoldCheckpoint) {
+    let (packages, folded) = Concurrently.run(
+      { () throws(MissionError) in try mission.workPackages() },
+      { () throws(MissionError) in
+        do throws(EventLogError) {
+          return try fold()
+        } catch {
+          throw .corruptEventLog(path: mission.eventsPath, error)
+        }
+      })
+    let workPackages = try packages.get()
+    let checkpoint = try folded.get().checkpoint
+    let view = MissionView(
+      mission: mission, workPackages: workPackages, graph: try mission.dependencyGraph(workPackages),
+      snapshot: checkpoint.snapshot, lanes: readLanes ? try mission.lanesManifest() : nil)
+    return (view, checkpoint)
+  }
+
   /// Frees the events on another thread. A large log is a hundred thousand events whose fields are released one
   /// by one: a few milliseconds that the caller need not wait for (the other core is idle by then). The stream is
   /// moved into the box, so the box holds the only reference and the last release happens on the queue.

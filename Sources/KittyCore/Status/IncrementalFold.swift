@@ -1,0 +1,193 @@
+import Foundation
+
+/// A validated snapshot of the fold of one event log, so that a reader that comes back after a writer appended
+/// rows reads only those rows. It is keyed by the log's identity (device and inode) and size, and checked
+/// against digests of the log's first and last 4 KiB before that size: a log that was replaced (a `git pull`,
+/// the merge driver, an atomic rewrite), truncated or edited in place near either end is folded again in full.
+public struct FoldCheckpoint: Sendable {
+  /// What the checkpoint was folded from.
+  struct Identity: Sendable, Equatable {
+    var device: UInt64
+    var inode: UInt64
+    var size: Int
+    var headDigest: UInt64
+    var tailDigest: UInt64
+    /// A log whose last row had no newline may be continued by the next append: such a checkpoint is not extended.
+    var endsWithNewline: Bool
+  }
+
+  var identity: Identity
+  public let includesAnnotations: Bool
+  var ids: [String]
+  var states: [WPState]
+  var slotOf: [String: Int]
+  /// Every event id folded: exactly in memory; as a filter only after a round trip through the disk.
+  var seen: LogKeySet?
+  var filter: EventIDFilter
+  var lastKey: (at: LogKey, id: LogKey)?
+  var firstSlug: String?
+  var eventCount: Int
+  var annotations: [AnnotationEvent]
+  public internal(set) var hasRetrospectiveRows: Bool
+
+  /// The fold as `StatusReducer.reduce` would give it for the whole log.
+  public var snapshot: StatusSnapshot {
+    StatusReducer.snapshot(
+      ids: ids, folded: states, annotations: includesAnnotations ? annotations : [], firstSlug: firstSlug,
+      lastAt: lastKey?.at.string, lastEventID: lastKey?.id.string, eventCount: eventCount)
+  }
+
+  /// Bytes of the log the checkpoint covers.
+  public var size: Int { identity.size }
+}
+
+/// The incremental read path: extends a checkpoint by the rows appended since, or folds the whole log when the
+/// checkpoint does not match the file any more.
+public enum IncrementalFold {
+  /// How a fold was obtained (for tests and benchmarks).
+  public enum Path: Sendable, Equatable {
+    case full
+    case unchanged
+    case extended(rows: Int)
+  }
+
+  static let digestSpan = 4096
+
+  /// The fold of the log at `path`, reusing `previous` when the log only grew since.
+  public static func fold(path: String, annotations: Bool, previous: FoldCheckpoint?) throws(EventLogError)
+    -> (checkpoint: FoldCheckpoint, path: Path)
+  {
+    if let previous, previous.includesAnnotations == annotations,
+      let extended = try extend(previous, path: path)
+    {
+      return extended
+    }
+    return (try full(path: path, annotations: annotations), .full)
+  }
+
+  /// Folds the whole log.
+  public static func full(path: String, annotations: Bool) throws(EventLogError) -> FoldCheckpoint {
+    // The identity is taken before the read: rows appended during the read are read again next time.
+    let identity = try self.identity(path: path)?.identity
+    let stream = try EventLogReader.read(path: path, annotations: annotations)
+    let parts = stream.transitionParts
+    var seen = LogKeySet(minimumCapacity: parts.reduce(0) { $0 + $1.count })
+    let order = StatusReducer.foldOrder(parts, seen: &seen)
+    let (ids, states) = StatusReducer.foldTransitions(parts, in: order)
+    var filter = EventIDFilter(expected: order.count * 2)
+    for ref in order { filter.insert(parts[ref.part][ref.index].eventID) }
+    let last = order.last.map { parts[$0.part][$0.index] }
+    var slotOf: [String: Int] = [:]
+    slotOf.reserveCapacity(ids.count)
+    for (slot, id) in ids.enumerated() { slotOf[id] = slot }
+    var checkpoint = FoldCheckpoint(
+      identity: identity ?? .empty, includesAnnotations: annotations, ids: ids, states: states, slotOf: slotOf,
+      seen: seen, filter: filter, lastKey: last.map { ($0.at, $0.eventID) },
+      firstSlug: order.first.map { parts[$0.part][$0.index].missionSlug }, eventCount: order.count,
+      annotations: stream.annotations, hasRetrospectiveRows: stream.hasRetrospectiveRows)
+    // Rows past the identity's size were read but are not covered: they must not count as folded.
+    if let identity, try self.identity(path: path)?.size != identity.size {
+      checkpoint.identity.size = -1
+    }
+    return checkpoint
+  }
+
+  /// nil when the log is not the one the checkpoint was made from, or not only appended to.
+  static func extend(_ previous: FoldCheckpoint, path: String) throws(EventLogError) -> (FoldCheckpoint, Path)? {
+    guard previous.identity.size >= 0, previous.identity.endsWithNewline || previous.identity.size == 0,
+      let (then, size) = try identity(path: path, upTo: previous.identity.size)
+    else { return nil }
+    let before = previous.identity
+    guard then == before, size >= before.size else { return nil }
+    if size == before.size { return (previous, .unchanged) }
+
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    let outcome = EventLogReader.readPart(
+      fd: fd, range: before.size..<size, path: path, keepAnnotations: previous.includesAnnotations)
+    // A bad row: the full read reports it with the line number of the whole file.
+    if outcome.error != nil { return nil }
+
+    var next = previous
+    var fresh: [TransitionEvent] = []
+    for event in outcome.transitions {
+      if next.seen != nil {
+        guard next.seen!.insert(event.eventID) else { continue }
+      } else if next.filter.mightContain(event.eventID) || next.filter.isFull {
+        // Maybe a duplicate of a folded row (first wins): only the full fold can tell.
+        return nil
+      }
+      next.filter.insert(event.eventID)
+      fresh.append(event)
+    }
+    fresh.sort { ($0.at, $0.eventID) < ($1.at, $1.eventID) }
+    // A row that sorts before what was folded changes the fold order: fold again in full.
+    if let first = fresh.first, let last = previous.lastKey, (first.at, first.eventID) < (last.at, last.id) {
+      return nil
+    }
+    fresh.withUnsafeBufferPointer { buffer in
+      for index in buffer.indices {
+        let event = buffer.baseAddress! + index
+        let slot: Int
+        if let known = next.slotOf[event.pointee.wpID] {
+          slot = known
+        } else {
+          slot = next.states.count
+          next.slotOf[event.pointee.wpID] = slot
+          next.ids.append(event.pointee.wpID)
+          next.states.append(.blank)
+        }
+        if StatusReducer.shouldApply(event, over: &next.states[slot]) {
+          StatusReducer.apply(event, to: &next.states[slot])
+        }
+      }
+    }
+    if next.firstSlug == nil { next.firstSlug = fresh.first?.missionSlug }
+    if let last = fresh.last { next.lastKey = (last.at, last.eventID) }
+    next.eventCount += fresh.count
+    next.annotations += outcome.annotations
+    if outcome.retrospective { next.hasRetrospectiveRows = true }
+    guard let (identity, _) = try self.identity(path: path, upTo: size) else { return nil }
+    next.identity = identity
+    return (next, .extended(rows: outcome.lines))
+  }
+
+  /// The log's identity as of its first `upTo` bytes (default: all of them), with digests of the first 4 KiB and
+  /// of the 4 KiB before that size, and the file's real size; nil when the file does not exist.
+  static func identity(path: String, upTo requested: Int? = nil) throws(EventLogError)
+    -> (identity: FoldCheckpoint.Identity, size: Int)?
+  {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 {
+      if errno == ENOENT { return nil }
+      throw .unreadable(path: path, detail: String(cString: strerror(errno)))
+    }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, detail: String(cString: strerror(errno))) }
+    let size = Int(info.st_size)
+    let end = min(requested ?? size, size)
+    func digest(_ range: Range<Int>) -> (UInt64, UInt8?) {
+      var bytes = [UInt8](repeating: 0, count: range.count)
+      let got = bytes.withUnsafeMutableBytes { raw in
+        raw.count == 0 ? 0 : pread(fd, raw.baseAddress!, raw.count, off_t(range.lowerBound))
+      }
+      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+      for byte in bytes.prefix(max(got, 0)) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+      return (hash ^ UInt64(got), got > 0 ? bytes[got - 1] : nil)
+    }
+    let (head, _) = digest(0..<min(digestSpan, end))
+    let (tail, lastByte) = digest(max(0, end - digestSpan)..<end)
+    let identity = FoldCheckpoint.Identity(
+      device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: end, headDigest: head, tailDigest: tail,
+      endsWithNewline: lastByte == 0x0A)
+    return (identity, size)
+  }
+}
+
+extension FoldCheckpoint.Identity {
+  /// A log that did not exist: any later file is folded in full.
+  static let empty = FoldCheckpoint.Identity(
+    device: 0, inode: 0, size: -1, headDigest: 0, tailDigest: 0, endsWithNewline: false)
+}
