@@ -24,7 +24,7 @@ struct DashboardActions: Sendable {
     }
     guard WorkPackage.isValidID(wp), MissionPaths.isSafeSegment(mission) else { throw .notFound("work package \(wp)") }
     do {
-      let reference = try DeveloperFlow(directory: options.root).review(
+      let reference = try await DeveloperFlow(directory: options.root).review(
         wp: wp, mission: mission, approve: approve, feedback: approve ? nil : feedback)
       return ["ok": true, "action": .string(action), "wp": .string(wp), "reference": .string(reference)]
     } catch {

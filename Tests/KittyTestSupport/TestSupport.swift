@@ -27,6 +27,8 @@ public enum TestSupport {
   public static let testRoot: String = {
     let path = (NSTemporaryDirectory() as NSString).resolvingSymlinksInPath + "/kitty-tests-\(getpid())"
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    // The read verbs keep fold checkpoints in the user's cache: the tests' go here, with everything else.
+    setenv("GIT_KITTY_CACHE_DIR", "\(path)/cache", 1)
     if ProcessInfo.processInfo.environment["KITTY_KEEP_SANDBOXES"] == nil {
       atexit {
         // Make everything deletable first (tests chmod files to provoke errors), then remove the tree.

@@ -7,6 +7,7 @@ public struct MissionMeta: Sendable, Equatable {
   public init(raw: JSONObject) { self.raw = raw }
 
   public var missionID: String? { raw["mission_id"]?.stringValue }
+  public var friendlyName: String? { raw["friendly_name"]?.stringValue }
   public var missionSlug: String? { raw["mission_slug"]?.stringValue ?? raw["slug"]?.stringValue }
   public var missionType: String { raw["mission_type"]?.stringValue ?? "software-dev" }
   public var targetBranch: String? { raw["target_branch"]?.stringValue }
