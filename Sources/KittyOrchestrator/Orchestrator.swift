@@ -172,6 +172,7 @@ public actor Orchestrator {
 
   public func run() async -> RunResult {
     RuntimeFiles.ignore(root: options.root)
+    RuntimeFiles.sweepRunDirectories(root: options.root, keeping: runID)
     // What an earlier run killed mid-write left behind.
     AtomicFile.removeStaleTemporaries(in: "\(options.root)/.kittify")
     AtomicFile.removeStaleTemporaries(in: "\(options.root)/\(MissionPaths.specsDirectory)/\(slug)")
@@ -363,7 +364,7 @@ public actor Orchestrator {
   // MARK: scratch files
 
   /// This run's private scratch directory (verdict files), removed when the run ends.
-  nonisolated var scratchDirectory: String { "\(options.root)/.kittify/runs/\(runID)" }
+  nonisolated var scratchDirectory: String { "\(RuntimeFiles.runsDirectory(root: options.root))/\(runID)" }
 
   private func removeRunScratch() {
     try? FileManager.default.removeItem(atPath: scratchDirectory)

@@ -55,6 +55,8 @@ public struct RunStatus: Sendable {
       for wp in mission.workPackages { lanes[wp.id] = wp.laneName }
     }
     let holder = RunLock.holder(root: root)
+    // Scratch files of runs that are not alive (a killed run's) go; the live run's stay.
+    RuntimeFiles.sweepRunDirectories(root: root, keeping: holder == nil ? nil : state?.runID)
     let hooks = LogTail.read("\(root)/.kittify/logs/hooks.log", bytes: 2048).split(separator: "\n").suffix(5).map(
       String.init)
     return RunStatus(state: state, lanes: lanes, running: holder != nil, holder: holder, hookEvents: hooks)
@@ -161,6 +163,7 @@ public enum RunAbort {
     state.summary = "aborted by git kitty abort at \(Timestamp.isoNow())"
     for key in state.wps.keys { state.wps[key]?.pid = nil }
     state.save(root: root)
+    RuntimeFiles.sweepRunDirectories(root: root, keeping: nil)
     report.append("recorded the abort of run \(state.runID)")
     // 3. Optionally clean the mission's worktrees and branches, keeping (and listing) anything with work in it.
     if cleanup {

@@ -5,8 +5,21 @@ import KittyGit
 /// this clone, nothing to commit) unless a .gitignore already covers them.
 public enum RuntimeFiles {
   public static let patterns = [
-    "/.kittify/orchestrator-run-state.json", "/.kittify/orchestrator.lock", "/.kittify/logs/", "/.worktrees/",
+    "/.kittify/orchestrator-run-state.json", "/.kittify/orchestrator.lock", "/.kittify/logs/", "/.kittify/runs/",
+    "/.worktrees/",
   ]
+
+  /// `.kittify/runs/<run id>/`: a run's scratch files (verdict files, short commands' output). A run removes its
+  /// own when it ends; what a killed run left is removed by the next orchestrate, resume, status or abort.
+  public static func runsDirectory(root: String) -> String { "\(root)/.kittify/runs" }
+
+  /// Removes every run's scratch directory but `keeping`'s (the live run, when there is one).
+  public static func sweepRunDirectories(root: String, keeping: String?) {
+    let directory = runsDirectory(root: root)
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name != keeping {
+      try? FileManager.default.removeItem(atPath: "\(directory)/\(name)")
+    }
+  }
 
   public static func ignore(root: String) {
     guard let repo = try? Repository.open(at: root) else { return }

@@ -22,6 +22,8 @@ struct WorkPackageFlow: Sendable {
   var slug: String { orchestrator.slug }
   var actor: String { options.actor }
   var host: any MissionHost { orchestrator.host }
+  /// Where this run's short commands put their output files (removed with the run's directory).
+  var scratch: String { orchestrator.scratchDirectory + "/tmp" }
 
   func emit(_ message: String, _ kind: String = "wp", fields: JSONObject = [:]) async {
     await orchestrator.emit(ProgressEvent(kind, wp: wp, message, fields: fields))
@@ -149,7 +151,7 @@ struct WorkPackageFlow: Sendable {
           }
           // The agent did its work but did not commit it: commit for it, and say so (every normal run commits).
           let leftovers = await WorkspaceGit.commitLeftovers(
-            c.workspace, message: "feat(\(wp)): implementation by \(agentID)")
+            c.workspace, message: "feat(\(wp)): implementation by \(agentID)", scratch: scratch)
           if WorkspaceGit.head(c.workspace) != before {
             await emit("\(agentID) made no commit; git-kitty committed what it left in the worktree", "leftovers")
             return await handOff(c)
@@ -224,7 +226,7 @@ struct WorkPackageFlow: Sendable {
       let aside: WorkspaceGit.PutAside?
       do {
         aside = try await WorkspaceGit.restore(
-          c.workspace, pinned: pinned, refPrefix: "refs/kitty/reviewer/\(slug)/\(wp)/\(cycle)")
+          c.workspace, pinned: pinned, refPrefix: "refs/kitty/reviewer/\(slug)/\(wp)/\(cycle)", scratch: scratch)
       } catch {
         return .setAside("the reviewer changed the worktree and it could not be put back: \(error)")
       }
@@ -377,7 +379,8 @@ struct WorkPackageFlow: Sendable {
         : Prompts.rework(c.prompt, feedback: feedback ?? "", cycle: cycle)
     case .review:
       prompt = Prompts.review(
-        c.prompt, diff: await WorkspaceGit.diff(c.workspace, base: c.base), verdictFile: verdictFile ?? "",
+        c.prompt, diff: await WorkspaceGit.diff(c.workspace, base: c.base, scratch: scratch),
+        verdictFile: verdictFile ?? "",
         cycle: cycle)
     }
     let script =

@@ -39,12 +39,15 @@ enum WorkspaceGit {
     }
   }
 
-  static func run(_ args: [String], in directory: String) async -> (status: ExitStatus?, stdout: String, stderr: String)
+  /// Runs git in `directory`; its output passes through files in `scratch` (the run's own directory).
+  static func run(_ args: [String], in directory: String, scratch: String) async
+    -> (status: ExitStatus?, stdout: String, stderr: String)
   {
+    try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     var request = ProcessRequest(
       argv: ["git"] + args, directory: directory, environment: ProcessEnvironment.scrubbed(), timeout: .seconds(120))
     request.grace = .seconds(2)
-    switch await ProcessRunner.capture(request) {
+    switch await ProcessRunner.capture(request, scratch: scratch) {
     case .failure(let failure): return (nil, "", failure.message)
     case .success(let captured): return (captured.result.status, captured.stdout, captured.stderr)
     }
@@ -52,10 +55,10 @@ enum WorkspaceGit {
 
   /// Commits what an agent left uncommitted (tracked and untracked, honouring .gitignore) with the git binary, so
   /// that the hooks run as for a person's commit. nil when that worked or there was nothing, else git's complaint.
-  static func commitLeftovers(_ workspace: String, message: String) async -> String? {
+  static func commitLeftovers(_ workspace: String, message: String, scratch: String) async -> String? {
     guard isDirty(workspace) else { return nil }
     for args in [["add", "-A"], ["-c", "commit.gpgsign=false", "commit", "-q", "-m", message]] {
-      let result = await run(args, in: workspace)
+      let result = await run(args, in: workspace, scratch: scratch)
       if result.status != .exited(0) {
         return "git \(args[0] == "-c" ? "commit" : args[0]): "
           + (result.stderr.trimmingWhitespace.split(separator: "\n").last.map(String.init)
@@ -65,8 +68,8 @@ enum WorkspaceGit {
     return nil
   }
 
-  static func diff(_ workspace: String, base: String) async -> String {
-    let text = await run(["diff", "--stat", "--patch", "\(base)...HEAD"], in: workspace).stdout
+  static func diff(_ workspace: String, base: String, scratch: String) async -> String {
+    let text = await run(["diff", "--stat", "--patch", "\(base)...HEAD"], in: workspace, scratch: scratch).stdout
     return text.count > 200_000 ? String(text.prefix(200_000)) + "\n… (diff truncated)" : text
   }
 
@@ -85,7 +88,9 @@ enum WorkspaceGit {
   /// Puts the lane worktree back at `pinned` after a review: a reviewer must not change what is merged. Whatever
   /// it committed or left in the tree is kept under `refs/kitty/reviewer/<mission>/<WP>/<cycle>/…`; nil when the
   /// reviewer changed nothing.
-  static func restore(_ workspace: String, pinned: String, refPrefix: String) async throws -> PutAside? {
+  static func restore(_ workspace: String, pinned: String, refPrefix: String, scratch: String) async throws
+    -> PutAside?
+  {
     let moved = head(workspace) != pinned
     let dirty = isDirty(workspace)
     guard moved || dirty else { return nil }
@@ -97,28 +102,28 @@ enum WorkspaceGit {
           "-c", "commit.gpgsign=false", "stash", "push", "--include-untracked", "-q", "-m",
           "git-kitty: reviewer changes",
         ],
-        in: workspace)
+        in: workspace, scratch: scratch)
       if push.status == .exited(0) {
-        let top = await run(["rev-parse", "refs/stash"], in: workspace)
+        let top = await run(["rev-parse", "refs/stash"], in: workspace, scratch: scratch)
         let id = top.stdout.trimmingWhitespace
         if !id.isEmpty {
-          _ = await run(["update-ref", "\(refPrefix)/changes", id], in: workspace)
-          _ = await run(["stash", "drop", "-q"], in: workspace)
+          _ = await run(["update-ref", "\(refPrefix)/changes", id], in: workspace, scratch: scratch)
+          _ = await run(["stash", "drop", "-q"], in: workspace, scratch: scratch)
           aside.changesRef = "\(refPrefix)/changes"
         }
       }
     }
     if moved, let tip = head(workspace) {
-      _ = await run(["update-ref", "\(refPrefix)/commits", tip], in: workspace)
+      _ = await run(["update-ref", "\(refPrefix)/commits", tip], in: workspace, scratch: scratch)
       aside.commitsRef = "\(refPrefix)/commits"
-      let reset = await run(["reset", "-q", "--hard", pinned], in: workspace)
+      let reset = await run(["reset", "-q", "--hard", pinned], in: workspace, scratch: scratch)
       if reset.status != .exited(0) {
         throw RestoreFailure(message: "git reset --hard \(pinned) failed: \(reset.stderr.trimmingWhitespace)")
       }
     }
     if isDirty(workspace) {
-      _ = await run(["reset", "-q", "--hard", pinned], in: workspace)
-      _ = await run(["clean", "-fdq"], in: workspace)
+      _ = await run(["reset", "-q", "--hard", pinned], in: workspace, scratch: scratch)
+      _ = await run(["clean", "-fdq"], in: workspace, scratch: scratch)
     }
     return aside
   }

@@ -47,7 +47,7 @@ import Testing
     // Claims are released and nothing keeps running.
     #expect(try sandbox.lanes() == ["WP01": "planned", "WP02": "planned", "WP03": "planned"])
     #expect(try sandbox.eventLogProblems().isEmpty)
-    #expect(sandbox.waitForNoSurvivors(timeout: 5), "\(sandbox.survivors())")
+    #expect(sandbox.waitForNoSurvivors(timeout: 15), "\(sandbox.survivors())")
     let report = try sandbox.statusJSON()
     #expect(report["state"] as? String == "aborted")
     #expect(report["running"] as? Bool == false)
@@ -149,7 +149,7 @@ import Testing
 
     first.signal(SIGTERM)
     #expect(try first.wait(timeout: 20) == 130, "\(first.stderr)")
-    #expect(sandbox.waitForNoSurvivors(timeout: 5), "\(sandbox.survivors())")
+    #expect(sandbox.waitForNoSurvivors(timeout: 15), "\(sandbox.survivors())")
     #expect(try sandbox.lanes()["WP01"] == "in_progress", "a stopped run keeps the WP's lane for resume")
   }
 
@@ -221,7 +221,7 @@ import Testing
     try sandbox.waitForAgent("WP01")
     run.signal(SIGTERM)
     #expect(try run.wait(timeout: 20) == 130, "\(run.stderr)")
-    #expect(sandbox.waitForNoSurvivors(timeout: 5), "\(sandbox.survivors())")
+    #expect(sandbox.waitForNoSurvivors(timeout: 15), "\(sandbox.survivors())")
     let lane = try sandbox.lanes()["WP01"]
     #expect(lane == "in_progress", "\(run.stderr)")
   }
@@ -233,10 +233,28 @@ import Testing
     try sandbox.waitForAgent("WP01")
     run.signal(SIGTERM)
     #expect(try run.wait(timeout: 20) == 130, "\(run.stderr)")
-    #expect(sandbox.waitForNoSurvivors(timeout: 5), "\(sandbox.survivors())")
+    #expect(sandbox.waitForNoSurvivors(timeout: 15), "\(sandbox.survivors())")
     let verdicts = try sandbox.verdicts("WP01")
     let lane = try sandbox.lanes()["WP01"]
     #expect(verdicts.isEmpty, "\(verdicts)")
     #expect(lane == "in_review")
+  }
+}
+
+/// Scratch files of a run live under `.kittify/runs/<run id>/` (never in /tmp), are ignored by git, go when the run
+/// ends, and what a killed run left is removed by the next status, resume, orchestrate or abort.
+@Suite struct RunScratchTests {
+  @Test func aRunLeavesNoScratchAndStatusSweepsAKilledRunsFiles() throws {
+    let sandbox = try OrchestratorSandbox([SandboxWP("WP01", file: "src/core.sh")], name: "scratch")
+    let result = try sandbox.orchestrate()
+    #expect(result.status == 0, "\(result.stderr)")
+    let runs = "\(sandbox.repo)/.kittify/runs"
+    #expect(((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).isEmpty)
+
+    try TestSupport.write("left by a killed run\n", to: "\(runs)/01killedrun0000000000000000/tmp/kitty-cap-1.out")
+    let status = try TestSupport.git(["status", "--porcelain", "--untracked-files=all"], in: sandbox.repo)
+    #expect(!status.contains(".kittify/runs"), "the runs directory is ignored: \(status)")
+    #expect(try sandbox.control("status").status == 0)
+    #expect(!FileManager.default.fileExists(atPath: "\(runs)/01killedrun0000000000000000"))
   }
 }

@@ -16,7 +16,8 @@ import Testing
       chmod("\(dir)/spec-kitty", 0o755)
     }
 
-    func client(timeout: Duration = .seconds(20)) -> SpecKittyClient {
+    /// A generous default: only the hang test wants the time-out to fire (a loaded machine is slow, not hung).
+    func client(timeout: Duration = .seconds(120)) -> SpecKittyClient {
       SpecKittyClient(root: dir, executable: "\(dir)/spec-kitty", timeout: timeout)
     }
 
@@ -69,7 +70,7 @@ import Testing
     #expect(stub.calls == 2)
   }
 
-  @Test(.timeLimit(.minutes(1))) func aHangTimesOutAndItsProcessGroupIsGone() async throws {
+  @Test(.timeLimit(.minutes(3))) func aHangTimesOutAndItsProcessGroupIsGone() async throws {
     let stub = try Stub("sleep 300 &\necho $! > \"$(dirname \"$0\")/child\"\nwait")
     defer { stub.remove() }
     let started = ContinuousClock.now
@@ -80,7 +81,7 @@ import Testing
       #expect(error.isTransport)
       #expect(error.message.contains("timed out"), "\(error.message)")
     }
-    #expect(ContinuousClock.now - started < .seconds(15))
+    #expect(ContinuousClock.now - started < .seconds(90), "two tries of 0.5 s each, far from the stub's 300 s")
     let child = Int32(try TestSupport.read("\(stub.dir)/child").trimmingCharacters(in: .whitespacesAndNewlines))!
     var gone = false
     for _ in 0..<40 where !gone {
@@ -96,7 +97,7 @@ import Testing
     let data = #"{"work_packages": [{"wp_id": "WP01", "lane": "doing", "dependencies": [], "last_actor": null}]}"#
     let stub = try Stub("sleep 1\necho '\(Self.envelope(true, data: data))'")
     defer { stub.remove() }
-    let state = try await stub.client(timeout: .seconds(10)).missionState(mission: "m")
+    let state = try await stub.client().missionState(mission: "m")
     #expect(state.lane(of: "WP01") == .inProgress, "the host's `doing` is in_progress")
     #expect(stub.calls == 1)
   }
