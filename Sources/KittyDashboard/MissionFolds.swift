@@ -20,21 +20,29 @@ public actor MissionFolds {
   /// The mission's view (lanes folded with annotations), read again only when its files changed.
   public func view(_ mission: Mission) throws(MissionError) -> MissionView {
     let signature = Self.signature(mission)
-    if let cached = entries[mission.directory], cached.signature == signature { return cached.view }
+    let cached = entries[mission.directory]
+    if let cached, cached.signature == signature { return cached.view }
     var checkpoint = checkpoints[mission.eventsPath]
-    let view = try MissionView(mission: mission, includeAnnotations: true, checkpoint: &checkpoint)
+    let view: MissionView
+    if let cached, cached.signature.dropFirst(4) == signature.dropFirst(4) {
+      // Only the event log changed: keep the prompt files, fold the appended rows.
+      view = try cached.view.refolded(includeAnnotations: true, checkpoint: &checkpoint)
+    } else {
+      view = try MissionView(mission: mission, includeAnnotations: true, checkpoint: &checkpoint)
+    }
     checkpoints[mission.eventsPath] = checkpoint
     entries[mission.directory] = Entry(signature: signature, view: view)
     return view
   }
 
-  /// Size, inode and modification time of every file the view is read from.
+  /// Size, inode and modification time of every file the view is read from, the event log's first (four values;
+  /// four -1 when a file is missing).
   static func signature(_ mission: Mission) -> [Int] {
     var values: [Int] = []
     func add(_ path: String) {
       var info = stat()
       guard stat(path, &info) == 0 else {
-        values.append(-1)
+        values += [-1, -1, -1, -1]
         return
       }
       values += [

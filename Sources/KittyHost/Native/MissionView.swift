@@ -48,6 +48,21 @@ public struct MissionView: Sendable {
     }.view
   }
 
+  /// This view with the event log folded again from `checkpoint` (the prompt files as they were read): what a
+  /// reader needs when only the log changed.
+  public func refolded(includeAnnotations: Bool, checkpoint: inout FoldCheckpoint?) throws(MissionError) -> MissionView
+  {
+    do {
+      let fold = try IncrementalFold.fold(
+        path: mission.eventsPath, annotations: includeAnnotations, previous: checkpoint)
+      checkpoint = fold.checkpoint
+      return MissionView(
+        mission: mission, workPackages: workPackages, graph: graph, snapshot: fold.checkpoint.snapshot, lanes: lanes)
+    } catch {
+      throw .corruptEventLog(path: mission.eventsPath, error)
+    }
+  }
+
   private init(
     mission: Mission, workPackages: [WorkPackage], graph: DependencyGraph, snapshot: StatusSnapshot,
     lanes: LanesManifest?
