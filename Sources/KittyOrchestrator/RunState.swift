@@ -44,6 +44,9 @@ public struct WPRunState: Sendable, Equatable {
   public var usage: AgentUsage?
   /// What the last reviewer changed and where git-kitty put it aside.
   public var reviewerChanges: String?
+  /// The scheduler job running its agent (cluster executors) and the node it runs on.
+  public var job: String?
+  public var node: String?
 
   var json: JSONValue {
     [
@@ -54,6 +57,7 @@ public struct WPRunState: Sendable, Equatable {
       "last_error": .optional(lastError), "feedback": .optional(feedback), "agents_tried": .strings(agentsTried),
       "claim_head": .optional(claimHead), "session": .optional(session), "session_agent": .optional(sessionAgent),
       "usage": usage.map(\.json) ?? .null, "reviewer_changes": .optional(reviewerChanges),
+      "job": .optional(job), "node": .optional(node),
     ]
   }
 
@@ -78,6 +82,8 @@ public struct WPRunState: Sendable, Equatable {
     session = json["session"]?.stringValue
     sessionAgent = json["session_agent"]?.stringValue
     usage = json["usage"].flatMap(AgentUsage.init(json:))
+    job = json["job"]?.stringValue
+    node = json["node"]?.stringValue
     reviewerChanges = json["reviewer_changes"]?.stringValue
   }
 }
