@@ -100,7 +100,7 @@ enum RunSupport {
     }
     var state =
       resuming ?? RunState(mission: slug, host: host.kind.rawValue, actor: options.actor, options: options.json)
-    state.state = "running"
+    state.state = .running
     // The lock first: a resume refused because a run is alive must not touch that run's agents.
     let lock = try RunLock(root: options.root, runID: state.runID, mission: slug)
     defer { lock.release() }
