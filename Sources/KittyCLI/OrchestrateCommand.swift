@@ -27,7 +27,8 @@ struct RunOptions: ParsableArguments {
   var sandbox: String?
   @Option(
     name: .long,
-    help: "local (agents run here, default) or slurm (each agent run is a Slurm job; [executor.slurm], docs/cluster.md).")
+    help:
+      "local (agents run here, default) or slurm (each agent run is a Slurm job; [executor.slurm], docs/cluster.md).")
   var executor: String?
   @Flag(name: .long, help: "One JSON object per event on stdout (NDJSON).") var json = false
 
@@ -106,7 +107,7 @@ enum RunSupport {
     }
     var state =
       resuming ?? RunState(mission: slug, host: host.kind.rawValue, actor: options.actor, options: options.json)
-    state.state = "running"
+    state.state = .running
     // The lock first: a resume refused because a run is alive must not touch that run's agents.
     let lock = try RunLock(root: options.root, runID: state.runID, mission: slug)
     defer { lock.release() }

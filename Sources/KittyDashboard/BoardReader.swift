@@ -108,7 +108,7 @@ public struct BoardReader: Sendable {
       "id": .string(wp.id), "title": .string(wp.title), "lane": .string(state?.lane ?? Lane.planned.rawValue),
       "dependencies": .strings(wp.dependencies), "actor": .optional(state?.actor),
       "agent": .optional(run?.agent ?? state?.runtime["agent"]?.stringValue),
-      "role": .optional(run?.role ?? state?.runtime["role"]?.stringValue), "phase": .optional(run?.phase),
+      "role": .optional(run?.role ?? state?.runtime["role"]?.stringValue), "phase": .optional(run?.phase.rawValue),
       "attempt": .int(run?.attempt ?? 0), "cycle": .int(run?.cycle ?? 0), "retries": .int(run?.retries ?? 0),
       "started_at": .optional(run?.startedAt), "updated_at": .optional(run?.updatedAt),
       "elapsed_seconds": run.flatMap { Self.elapsed($0, live: live) }.map { .double($0) } ?? .null,
@@ -123,7 +123,7 @@ public struct BoardReader: Sendable {
   /// Seconds a WP has been worked on: until now while its agent runs, else until its last update.
   static func elapsed(_ run: WPRunState, live: Bool) -> Double? {
     guard let start = run.startedAt.flatMap(Self.date) else { return nil }
-    let finished = ["done", "blocked", "failed", "waiting"].contains(run.phase)
+    let finished = run.phase.isSettled
     let end = (live && !finished) ? Date() : run.updatedAt.flatMap(Self.date) ?? Date()
     return max(0, end.timeIntervalSince(start))
   }
@@ -143,7 +143,7 @@ public struct BoardReader: Sendable {
     let running = RunLock.holder(root: root) != nil
     return [
       "run_id": .string(state.runID), "mission": .string(state.mission),
-      "state": .string(running ? state.state : state.state == "running" ? "interrupted" : state.state),
+      "state": .string((running || state.state != .running ? state.state : .interrupted).rawValue),
       "running": .bool(running),
     ]
   }
@@ -163,7 +163,8 @@ public struct BoardReader: Sendable {
       let elapsed = Self.elapsed(wp, live: running)
       busySeconds += elapsed ?? 0
       wps.append([
-        "id": .string(id), "phase": .string(wp.phase), "agent": .optional(wp.agent), "role": .optional(wp.role),
+        "id": .string(id), "phase": .string(wp.phase.rawValue), "agent": .optional(wp.agent),
+        "role": .optional(wp.role),
         "attempt": .int(wp.attempt), "cycle": .int(wp.cycle), "pid": wp.pid.map { .int(Int($0)) } ?? .null,
         "alive": .bool(isAlive), "elapsed_seconds": elapsed.map { .double($0) } ?? .null,
         "last_error": .optional(wp.lastError), "cost_usd": wp.usage?.costUSD.map { .double($0) } ?? .null,
@@ -176,7 +177,7 @@ public struct BoardReader: Sendable {
     return [
       "run": [
         "run_id": .string(state.runID), "mission": .string(state.mission),
-        "state": .string(running ? state.state : state.state == "running" ? "interrupted" : state.state),
+        "state": .string((running || state.state != .running ? state.state : .interrupted).rawValue),
         "running": .bool(running), "holder": .optional(holder), "pid": .int(Int(state.pid)),
         "orchestrator_alive": .bool(running && ProcessGroups.isAlive(state.pid)), "host": .string(state.host),
         "started_at": .string(state.startedAt), "updated_at": .string(state.updatedAt),

@@ -103,7 +103,7 @@ public actor Orchestrator {
     self.slug = slug
     var fresh =
       resuming ?? RunState(mission: slug, host: host.kind.rawValue, actor: options.actor, options: options.json)
-    fresh.state = "running"
+    fresh.state = .running
     fresh.pid = getpid()
     self.state = fresh
     runID = fresh.runID
@@ -193,7 +193,7 @@ public actor Orchestrator {
     if stopping { task.cancel() }
     await task.value
     defer { removeRunScratch() }
-    if let hostFailure { return finish(state: "failed", exitCode: 1, summary: "the host failed: \(hostFailure)") }
+    if let hostFailure { return finish(state: .failed, exitCode: 1, summary: "the host failed: \(hostFailure)") }
     return await wrapUp()
   }
 
@@ -267,21 +267,21 @@ public actor Orchestrator {
     if budgetStopped {
       let spent = state.usage.costUSD ?? 0
       return finish(
-        state: "attention", exitCode: 1,
+        state: .attention, exitCode: 1,
         summary: String(
           format: "the cost budget is spent ($%.4f of $%.2f): running agents were stopped; ", spent,
           options.maxCostUSD ?? 0) + "WPs in flight keep their lanes. Raise --max-cost-usd, then: git kitty resume")
     }
     if stopping {
       return finish(
-        state: "aborted", exitCode: 130,
+        state: .aborted, exitCode: 130,
         summary: "stopped; WPs in flight keep their lanes. Resume with: git kitty resume")
     }
     let mission: HostMissionState
     do throws(HostError) {
       mission = try await host.missionState(mission: slug)
     } catch {
-      return finish(state: "failed", exitCode: 1, summary: "the host failed: \(error.message)")
+      return finish(state: .failed, exitCode: 1, summary: "the host failed: \(error.message)")
     }
     let lanes = mission.lanes
     let finished: Set<Lane> = [.approved, .done, .canceled]
@@ -290,7 +290,7 @@ public actor Orchestrator {
       if options.merge { return await acceptAndMerge(lanes: lanes) }
       let done = lanes.values.filter { $0 == .approved || $0 == .done }.count
       return finish(
-        state: "completed", exitCode: 0,
+        state: .completed, exitCode: 0,
         summary: "all \(done) WPs approved or done. Next: git kitty orchestrator-api accept-mission --mission \(slug) "
           + "--actor <you> && git kitty orchestrator-api merge-mission --mission \(slug)  (or rerun with --merge)")
     }
@@ -320,7 +320,7 @@ public actor Orchestrator {
           ? String(format: "\nThe $%.2f budget is spent; raise --max-cost-usd to go on.", limit) : ""
       } ?? ""
     return finish(
-      state: "attention", exitCode: 1,
+      state: .attention, exitCode: 1,
       summary: "\(open.count) WP(s) need attention:\n  " + reasons.joined(separator: "\n  ") + budget
         + "\nFix what is named above, then: git kitty resume")
   }
@@ -328,13 +328,13 @@ public actor Orchestrator {
   private func acceptAndMerge(lanes: [String: Lane]) async -> RunResult {
     if !lanes.isEmpty, lanes.values.allSatisfy({ $0 == .done || $0 == .canceled }) {
       // A resumed or repeated run whose merge already happened: there is nothing left to merge.
-      return finish(state: "completed", exitCode: 0, summary: "mission \(slug) is done: every WP is already merged")
+      return finish(state: .completed, exitCode: 0, summary: "mission \(slug) is done: every WP is already merged")
     }
     do throws(HostError) {
       try await host.acceptMission(mission: slug, actor: options.actor)
     } catch {
       if !lanes.values.allSatisfy({ $0 == .done }) {
-        return finish(state: "attention", exitCode: 1, summary: "accept-mission failed: \(error.message)")
+        return finish(state: .attention, exitCode: 1, summary: "accept-mission failed: \(error.message)")
       }
     }
     let merge: HostMergeResult
@@ -342,15 +342,15 @@ public actor Orchestrator {
       merge = try await host.mergeMission(mission: slug, target: options.target, strategy: options.strategy)
     } catch {
       let details = error.details["errors"].map { " " + JSONWriter.pythonDefault.string($0) } ?? ""
-      return finish(state: "attention", exitCode: 1, summary: "merge-mission failed: \(error.message)\(details)")
+      return finish(state: .attention, exitCode: 1, summary: "merge-mission failed: \(error.message)\(details)")
     }
     emit(ProgressEvent("merged", "merged into \(merge.targetBranch ?? "the target")"))
     var summary = "mission \(slug) accepted and merged into \(merge.targetBranch ?? "its target")"
     if !merge.kept.isEmpty { summary += "; kept for you: " + merge.kept.joined(separator: ", ") }
-    return finish(state: "completed", exitCode: 0, summary: summary)
+    return finish(state: .completed, exitCode: 0, summary: summary)
   }
 
-  private func finish(state final: String, exitCode: Int32, summary: String) -> RunResult {
+  private func finish(state final: RunState.Status, exitCode: Int32, summary: String) -> RunResult {
     state.state = final
     state.summary = summary
     state.updatedAt = Timestamp.isoNow()
@@ -358,7 +358,8 @@ public actor Orchestrator {
     state.save(root: options.root)
     let usage = state.usage
     var fields: JSONObject = [
-      "state": .string(final), "input_tokens": .int(usage.inputTokens), "output_tokens": .int(usage.outputTokens),
+      "state": .string(final.rawValue), "input_tokens": .int(usage.inputTokens),
+      "output_tokens": .int(usage.outputTokens),
     ]
     if let cost = usage.costUSD { fields["cost_usd"] = .double(cost) }
     emit(ProgressEvent("finish", summary, fields: fields))

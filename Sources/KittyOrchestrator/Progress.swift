@@ -98,12 +98,11 @@ public final class TableProgress: ProgressSink, Sendable {
       let elapsed = s.startedAt.flatMap(Self.seconds(since:)).map { Self.duration($0) } ?? ""
       let last = s.log.flatMap(LogTail.lastLine).map { String($0.prefix(50)) } ?? (s.lastError ?? "")
       let phase =
-        s.phase == "done"
-        ? paint(s.phase, "32")
-        : s.phase.contains("block") || s.phase == "failed"
-          ? paint(s.phase, "31") : s.phase
+        s.phase == .done
+        ? paint(s.phase.rawValue, "32")
+        : s.phase.isStuck ? paint(s.phase.rawValue, "31") : s.phase.rawValue
       lines.append(
-        "\(wp.padding(toLength: 6, withPad: " ", startingAt: 0)) \(phase.padding(toLength: color ? 13 + (phase.count - s.phase.count) : 13, withPad: " ", startingAt: 0)) "
+        "\(wp.padding(toLength: 6, withPad: " ", startingAt: 0)) \(phase.padding(toLength: color ? 13 + (phase.count - s.phase.rawValue.count) : 13, withPad: " ", startingAt: 0)) "
           + "\((s.agent ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0)) "
           + "\(String(s.attempt).padding(toLength: 8, withPad: " ", startingAt: 0)) "
           + "\(elapsed.padding(toLength: 8, withPad: " ", startingAt: 0)) \(last)")

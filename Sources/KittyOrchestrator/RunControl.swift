@@ -76,7 +76,7 @@ public struct RunStatus: Sendable {
     }
     return [
       "run_id": .string(state.runID), "mission": .string(state.mission),
-      "state": .string(running ? state.state : state.state == "running" ? "interrupted" : state.state),
+      "state": .string((running || state.state != .running ? state.state : .interrupted).rawValue),
       "running": .bool(running), "holder": .optional(holder), "started_at": .string(state.startedAt),
       "summary": .optional(state.summary), "wps": .object(wps), "hook_events": .strings(hookEvents),
       "usage": state.usage.json,
@@ -87,7 +87,7 @@ public struct RunStatus: Sendable {
   /// else up to its last update.
   static func elapsed(_ s: WPRunState, live: Bool) -> Double? {
     guard let start = s.startedAt, let sinceStart = TableProgress.seconds(since: start) else { return nil }
-    let finished = ["done", "blocked", "failed", "waiting"].contains(s.phase)
+    let finished = s.phase.isSettled
     if live && !finished { return sinceStart }
     guard let end = s.updatedAt, let sinceEnd = TableProgress.seconds(since: end) else { return sinceStart }
     return max(0, sinceStart - sinceEnd)
@@ -102,7 +102,7 @@ public struct RunStatus: Sendable {
   public var text: String {
     guard let state else { return "no orchestrator run in this repository yet" + (running ? " (one is starting)" : "") }
     let shownState =
-      running ? state.state : state.state == "running" ? "interrupted (no process; git kitty resume)" : state.state
+      running || state.state != .running ? state.state.rawValue : "interrupted (no process; git kitty resume)"
     var lines = ["run \(state.runID)  mission \(state.mission)  \(shownState)  started \(state.startedAt)"]
     lines.append(
       "WP     lane          phase        agent        runs retries  elapsed  alive  cost       log / last error")
@@ -115,8 +115,8 @@ public struct RunStatus: Sendable {
         ?? (s.pid.map(ProcessGroups.isAlive) == true ? "yes" : "-")
       func pad(_ text: String, _ n: Int) -> String { text.padding(toLength: n, withPad: " ", startingAt: 0) }
       lines.append(
-        pad(wp, 6) + " " + pad(lanes[wp] ?? "?", 13) + " " + pad(s.phase, 12) + " " + pad(s.agent ?? "-", 12) + " "
-          + pad(String(s.attempt), 4) + " " + pad(String(s.retries), 8) + " " + pad(elapsed, 8) + " "
+        pad(wp, 6) + " " + pad(lanes[wp] ?? "?", 13) + " " + pad(s.phase.rawValue, 12) + " " + pad(s.agent ?? "-", 12)
+          + " " + pad(String(s.attempt), 4) + " " + pad(String(s.retries), 8) + " " + pad(elapsed, 8) + " "
           + pad(alive, max(6, alive.count))
           + " " + pad(Self.cost(s.usage), 10) + " " + (s.lastError ?? s.log ?? ""))
     }
@@ -165,7 +165,7 @@ public enum RunAbort {
         report.append("could not release \(wp.id): \(error.message)")
       }
     }
-    state.state = "aborted"
+    state.state = .aborted
     state.summary = "aborted by git kitty abort at \(Timestamp.isoNow())"
     for key in state.wps.keys {
       state.wps[key]?.pid = nil

@@ -2,25 +2,20 @@ import Foundation
 import KittyCore
 import KittyExecutors
 
-extension AgentUsage {
-  var json: JSONValue {
-    [
-      "input_tokens": .int(inputTokens), "output_tokens": .int(outputTokens),
-      "cached_input_tokens": .int(cachedInputTokens), "cost_usd": costUSD.map { .double($0) } ?? .null,
-    ]
+/// What the orchestrator knows about one WP in the current run (the host owns lanes). Stored under its WP id in
+/// the run state's `wps`, with snake_case keys; a key an older git-kitty did not write takes its default.
+public struct WPRunState: Sendable, Equatable, Codable {
+  /// Where the orchestrator is with the WP. Settled phases (`isSettled`) have no agent running.
+  public enum Phase: String, Sendable, Codable, CaseIterable {
+    case waiting, implementing, reviewing, reworking, done, blocked, failed
+
+    /// No agent works on the WP in this phase (the clock of its elapsed time stops).
+    public var isSettled: Bool { self == .waiting || self == .done || self == .blocked || self == .failed }
+    /// The WP needs a person.
+    public var isStuck: Bool { self == .blocked || self == .failed }
   }
 
-  init?(json: JSONValue) {
-    guard json.objectValue != nil else { return nil }
-    self.init(
-      inputTokens: json["input_tokens"]?.intValue ?? 0, outputTokens: json["output_tokens"]?.intValue ?? 0,
-      cachedInputTokens: json["cached_input_tokens"]?.intValue ?? 0, costUSD: json["cost_usd"]?.doubleValue)
-  }
-}
-
-/// What the orchestrator knows about one WP in the current run (the host owns lanes).
-public struct WPRunState: Sendable, Equatable {
-  public var phase: String = "waiting"
+  public var phase = Phase.waiting
   public var agent: String?
   public var role: String?
   public var attempt = 0
@@ -44,60 +39,138 @@ public struct WPRunState: Sendable, Equatable {
   public var usage: AgentUsage?
   /// What the last reviewer changed and where git-kitty put it aside.
   public var reviewerChanges: String?
-  /// The scheduler job running its agent (cluster executors) and the node it runs on.
+  /// The scheduler's id of the job running this WP's agent (cluster executor), and the node it runs on. Written
+  /// only when set, so run states without a cluster read as before.
   public var job: String?
   public var node: String?
 
-  var json: JSONValue {
-    [
-      "phase": .string(phase), "agent": .optional(agent), "role": .optional(role), "attempt": .int(attempt),
-      "cycle": .int(cycle), "retries": .int(retries), "started_at": .optional(startedAt),
-      "updated_at": .optional(updatedAt), "pid": pid.map { .int(Int($0)) } ?? .null,
-      "pid_start": pidStart.map { .int(Int($0)) } ?? .null, "log": .optional(log),
-      "last_error": .optional(lastError), "feedback": .optional(feedback), "agents_tried": .strings(agentsTried),
-      "claim_head": .optional(claimHead), "session": .optional(session), "session_agent": .optional(sessionAgent),
-      "usage": usage.map(\.json) ?? .null, "reviewer_changes": .optional(reviewerChanges),
-      "job": .optional(job), "node": .optional(node),
-    ]
+  public init() {}
+
+  enum CodingKeys: String, CodingKey {
+    case phase, agent, role, attempt, cycle, retries
+    case startedAt = "started_at"
+    case updatedAt = "updated_at"
+    case pid
+    case pidStart = "pid_start"
+    case log
+    case lastError = "last_error"
+    case feedback
+    case agentsTried = "agents_tried"
+    case claimHead = "claim_head"
+    case session
+    case sessionAgent = "session_agent"
+    case usage
+    case reviewerChanges = "reviewer_changes"
+    case job, node
   }
 
-  init() {}
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    phase = try c.decodeIfPresent(Phase.self, forKey: .phase) ?? .waiting
+    agent = try c.decodeIfPresent(String.self, forKey: .agent)
+    role = try c.decodeIfPresent(String.self, forKey: .role)
+    attempt = try c.decodeIfPresent(Int.self, forKey: .attempt) ?? 0
+    cycle = try c.decodeIfPresent(Int.self, forKey: .cycle) ?? 0
+    retries = try c.decodeIfPresent(Int.self, forKey: .retries) ?? 0
+    startedAt = try c.decodeIfPresent(String.self, forKey: .startedAt)
+    updatedAt = try c.decodeIfPresent(String.self, forKey: .updatedAt)
+    pid = try c.decodeIfPresent(Int32.self, forKey: .pid)
+    pidStart = try c.decodeIfPresent(UInt64.self, forKey: .pidStart)
+    log = try c.decodeIfPresent(String.self, forKey: .log)
+    lastError = try c.decodeIfPresent(String.self, forKey: .lastError)
+    feedback = try c.decodeIfPresent(String.self, forKey: .feedback)
+    agentsTried = try c.decodeIfPresent([String].self, forKey: .agentsTried) ?? []
+    claimHead = try c.decodeIfPresent(String.self, forKey: .claimHead)
+    session = try c.decodeIfPresent(String.self, forKey: .session)
+    sessionAgent = try c.decodeIfPresent(String.self, forKey: .sessionAgent)
+    usage = try c.decodeIfPresent(StoredUsage.self, forKey: .usage)?.usage
+    reviewerChanges = try c.decodeIfPresent(String.self, forKey: .reviewerChanges)
+    job = try c.decodeIfPresent(String.self, forKey: .job)
+    node = try c.decodeIfPresent(String.self, forKey: .node)
+  }
 
-  init(json: JSONValue) {
-    phase = json["phase"]?.stringValue ?? "waiting"
-    agent = json["agent"]?.stringValue
-    role = json["role"]?.stringValue
-    attempt = json["attempt"]?.intValue ?? 0
-    cycle = json["cycle"]?.intValue ?? 0
-    retries = json["retries"]?.intValue ?? 0
-    startedAt = json["started_at"]?.stringValue
-    updatedAt = json["updated_at"]?.stringValue
-    pid = json["pid"]?.intValue.map(Int32.init)
-    log = json["log"]?.stringValue
-    lastError = json["last_error"]?.stringValue
-    feedback = json["feedback"]?.stringValue
-    agentsTried = json["agents_tried"]?.arrayValue?.compactMap(\.stringValue) ?? []
-    claimHead = json["claim_head"]?.stringValue
-    pidStart = json["pid_start"]?.intValue.map { UInt64($0) }
-    session = json["session"]?.stringValue
-    sessionAgent = json["session_agent"]?.stringValue
-    usage = json["usage"].flatMap(AgentUsage.init(json:))
-    job = json["job"]?.stringValue
-    node = json["node"]?.stringValue
-    reviewerChanges = json["reviewer_changes"]?.stringValue
+  /// Every key, null when unset (as earlier versions wrote them), except `job` and `node`.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(phase, forKey: .phase)
+    try c.encode(agent, forKey: .agent)
+    try c.encode(role, forKey: .role)
+    try c.encode(attempt, forKey: .attempt)
+    try c.encode(cycle, forKey: .cycle)
+    try c.encode(retries, forKey: .retries)
+    try c.encode(startedAt, forKey: .startedAt)
+    try c.encode(updatedAt, forKey: .updatedAt)
+    try c.encode(pid, forKey: .pid)
+    try c.encode(pidStart, forKey: .pidStart)
+    try c.encode(log, forKey: .log)
+    try c.encode(lastError, forKey: .lastError)
+    try c.encode(feedback, forKey: .feedback)
+    try c.encode(agentsTried, forKey: .agentsTried)
+    try c.encode(claimHead, forKey: .claimHead)
+    try c.encode(session, forKey: .session)
+    try c.encode(sessionAgent, forKey: .sessionAgent)
+    try c.encode(usage.map(StoredUsage.init), forKey: .usage)
+    try c.encode(reviewerChanges, forKey: .reviewerChanges)
+    try c.encodeIfPresent(job, forKey: .job)
+    try c.encodeIfPresent(node, forKey: .node)
+  }
+
+  /// As `git kitty status --json` shows it.
+  var json: JSONValue { (try? JSONValueEncoder().encode(self)) ?? .null }
+}
+
+/// `AgentUsage` as the run state stores it (snake_case; missing counts are 0).
+struct StoredUsage: Codable {
+  var usage: AgentUsage
+
+  init(_ usage: AgentUsage) { self.usage = usage }
+
+  enum CodingKeys: String, CodingKey {
+    case inputTokens = "input_tokens"
+    case outputTokens = "output_tokens"
+    case cachedInputTokens = "cached_input_tokens"
+    case costUSD = "cost_usd"
+  }
+
+  init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    usage = AgentUsage(
+      inputTokens: try c.decodeIfPresent(Int.self, forKey: .inputTokens) ?? 0,
+      outputTokens: try c.decodeIfPresent(Int.self, forKey: .outputTokens) ?? 0,
+      cachedInputTokens: try c.decodeIfPresent(Int.self, forKey: .cachedInputTokens) ?? 0,
+      costUSD: try c.decodeIfPresent(Double.self, forKey: .costUSD))
+  }
+
+  func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(usage.inputTokens, forKey: .inputTokens)
+    try c.encode(usage.outputTokens, forKey: .outputTokens)
+    try c.encode(usage.cachedInputTokens, forKey: .cachedInputTokens)
+    try c.encode(usage.costUSD, forKey: .costUSD)
   }
 }
 
-/// `.kittify/orchestrator-run-state.json`: the last run, written atomically (temp file, fsync, rename,
-/// fsync dir) after every change.
-public struct RunState: Sendable, Equatable {
+extension AgentUsage {
+  var json: JSONValue { (try? JSONValueEncoder().encode(StoredUsage(self))) ?? .null }
+}
+
+/// `.kittify/orchestrator-run-state.json`: the last run, written atomically (temp file, rename) after every change.
+/// Its keys are snake_case; a run state written by an older git-kitty loads (missing keys take their defaults).
+public struct RunState: Sendable, Equatable, Codable {
   public static let fileName = ".kittify/orchestrator-run-state.json"
   public static let schema = 1
 
+  /// How the run stands. A file that says `running` while no process holds the run lock was interrupted.
+  public enum Status: String, Sendable, Codable, CaseIterable {
+    case running, completed
+    /// Finished with WPs that need a person.
+    case attention
+    case failed, aborted, interrupted
+  }
+
   public var runID: String
   public var mission: String
-  /// running, completed, attention (finished with WPs that need a person), failed, aborted, interrupted.
-  public var state: String
+  public var state: Status
   public var pid: Int32
   public var startedAt: String
   public var updatedAt: String
@@ -113,7 +186,7 @@ public struct RunState: Sendable, Equatable {
   public init(mission: String, host: String, actor: String, options: JSONObject) {
     runID = ULID.make().lowercased()
     self.mission = mission
-    state = "running"
+    state = .running
     pid = getpid()
     startedAt = Timestamp.isoNow()
     updatedAt = startedAt
@@ -123,35 +196,91 @@ public struct RunState: Sendable, Equatable {
     wps = [:]
   }
 
-  public var json: JSONValue {
-    var wpObject = JSONObject()
-    for key in wps.keys.sorted() { wpObject[key] = wps[key]!.json }
-    return [
-      "schema": .int(Self.schema), "run_id": .string(runID), "mission": .string(mission), "state": .string(state),
-      "pid": .int(Int(pid)), "started_at": .string(startedAt), "updated_at": .string(updatedAt),
-      "host": .string(host), "actor": .string(actor), "options": .object(options), "wps": .object(wpObject),
-      "summary": .optional(summary), "usage": usage.json,
-    ]
+  enum CodingKeys: String, CodingKey {
+    case schema
+    case runID = "run_id"
+    case mission, state, pid
+    case startedAt = "started_at"
+    case updatedAt = "updated_at"
+    case host, actor, options, wps, summary, usage
   }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      mission: try c.decode(String.self, forKey: .mission),
+      host: try c.decodeIfPresent(String.self, forKey: .host) ?? "native",
+      actor: try c.decodeIfPresent(String.self, forKey: .actor) ?? "git-kitty",
+      options: try c.decodeIfPresent(JSONObject.self, forKey: .options) ?? [:])
+    runID = try c.decodeIfPresent(String.self, forKey: .runID) ?? runID
+    state = try c.decodeIfPresent(Status.self, forKey: .state) ?? .interrupted
+    pid = try c.decodeIfPresent(Int32.self, forKey: .pid) ?? 0
+    startedAt = try c.decodeIfPresent(String.self, forKey: .startedAt) ?? startedAt
+    updatedAt = try c.decodeIfPresent(String.self, forKey: .updatedAt) ?? updatedAt
+    summary = try c.decodeIfPresent(String.self, forKey: .summary)
+    wps = try c.decodeIfPresent([String: WPRunState].self, forKey: .wps) ?? [:]
+  }
+
+  /// The keys in a fixed order, the WPs sorted; `usage` (the WPs' total) is written for readers, never read back.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(Self.schema, forKey: .schema)
+    try c.encode(runID, forKey: .runID)
+    try c.encode(mission, forKey: .mission)
+    try c.encode(state, forKey: .state)
+    try c.encode(pid, forKey: .pid)
+    try c.encode(startedAt, forKey: .startedAt)
+    try c.encode(updatedAt, forKey: .updatedAt)
+    try c.encode(host, forKey: .host)
+    try c.encode(actor, forKey: .actor)
+    try c.encode(options, forKey: .options)
+    var wpContainer = c.nestedContainer(keyedBy: AnyWPKey.self, forKey: .wps)
+    for key in wps.keys.sorted() { try wpContainer.encode(wps[key]!, forKey: AnyWPKey(stringValue: key)) }
+    try c.encode(summary, forKey: .summary)
+    try c.encode(StoredUsage(usage), forKey: .usage)
+  }
+
+  private struct AnyWPKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+  }
+
+  public var json: JSONValue { (try? JSONValueEncoder().encode(self)) ?? .null }
 
   public static func path(root: String) -> String { "\(root)/\(fileName)" }
 
-  public static func load(root: String) -> RunState? {
-    guard let data = FileManager.default.contents(atPath: path(root: root)),
-      let value = try? JSONParser.parse([UInt8](data)), let mission = value["mission"]?.stringValue
-    else { return nil }
-    var state = RunState(
-      mission: mission, host: value["host"]?.stringValue ?? "native", actor: value["actor"]?.stringValue ?? "git-kitty",
-      options: value["options"]?.objectValue ?? [:])
-    state.runID = value["run_id"]?.stringValue ?? state.runID
-    state.state = value["state"]?.stringValue ?? "interrupted"
-    state.pid = Int32(value["pid"]?.intValue ?? 0)
-    state.startedAt = value["started_at"]?.stringValue ?? state.startedAt
-    state.updatedAt = value["updated_at"]?.stringValue ?? state.updatedAt
-    state.summary = value["summary"]?.stringValue
-    for (key, item) in value["wps"]?.objectValue ?? [:] { state.wps[key] = WPRunState(json: item) }
-    return state
+  /// The saved run, nil when there is none; throws when the file exists but is not a run state.
+  public static func read(root: String) throws(RunStateUnreadable) -> RunState? {
+    let path = path(root: root)
+    let data: Data?
+    do {
+      data = try FileBytes.read(path)
+    } catch {
+      throw RunStateUnreadable(path: path, reason: error.detail)
+    }
+    guard let data else { return nil }
+    let value: JSONValue
+    do {
+      value = try JSONParser.parse([UInt8](data))
+    } catch {
+      throw RunStateUnreadable(path: path, reason: "it is not valid JSON (\(error))")
+    }
+    guard value["mission"]?.stringValue != nil else {
+      throw RunStateUnreadable(path: path, reason: "it names no mission")
+    }
+    do {
+      return try JSONValueDecoder().decode(RunState.self, from: value)
+    } catch let error as DecodingError {
+      throw RunStateUnreadable(path: path, reason: "it is not a run state (\(error.summary))")
+    } catch {
+      throw RunStateUnreadable(path: path, reason: "it is not a run state (\(error))")
+    }
   }
+
+  /// The saved run, nil when there is none or it cannot be used (`check` says why).
+  public static func load(root: String) -> RunState? { try? read(root: root) }
 
   public func save(root: String) {
     let path = Self.path(root: root)

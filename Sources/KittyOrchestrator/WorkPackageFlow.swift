@@ -56,7 +56,7 @@ struct WorkPackageFlow: Sendable {
       let head = WorkspaceGit.head(claim.workspacePath)
       await update {
         if !resumed || $0.claimHead == nil { $0.claimHead = head }
-        $0.phase = "implementing"
+        $0.phase = .implementing
         $0.startedAt = $0.startedAt ?? Timestamp.isoNow()
         $0.lastError = nil
       }
@@ -206,7 +206,7 @@ struct WorkPackageFlow: Sendable {
       }
       let thisCycle = cycle
       await update {
-        $0.phase = "reviewing"
+        $0.phase = .reviewing
         $0.cycle = thisCycle
       }
       do throws(HostError) {
@@ -260,7 +260,7 @@ struct WorkPackageFlow: Sendable {
           return .setAside("approval was refused: \(error.message)")
         }
         await update {
-          $0.phase = "done"
+          $0.phase = .done
           $0.pid = nil
         }
         await emit("approved (review \(reference))", "approved")
@@ -284,7 +284,7 @@ struct WorkPackageFlow: Sendable {
           "review cycle limit (\(options.config.maxReviewCycles)) reached; last feedback: \(verdict.feedback.prefix(300))"
         )
       }
-      await update { $0.phase = "reworking" }
+      await update { $0.phase = .reworking }
       switch await implement(c, role: .rework, feedback: verdict.feedback, cycle: cycle) {
       case .success: break
       case .failure(let outcome): return outcome
@@ -480,7 +480,7 @@ struct WorkPackageFlow: Sendable {
     request.note = String(reason.prefix(1000))
     let moved = (try? await host.transition(request)) != nil
     await update {
-      $0.phase = moved ? "blocked" : "failed"
+      $0.phase = moved ? .blocked : .failed
       $0.lastError = reason
     }
     await emit("blocked: \(reason)", "blocked")

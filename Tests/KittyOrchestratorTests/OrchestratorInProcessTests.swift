@@ -44,7 +44,7 @@ import Testing
     let (result, recorder) = try await Self.run(
       sandbox, config: "[agents.ghost]\ncommand = \"kitty-ghost-agent-9c1d\"\n", implement: ["ghost", "script"])
     #expect(result.exitCode == 0, "\(result.summary)\n\(recorder.messages)")
-    #expect(result.state.state == "completed")
+    #expect(result.state.state == .completed)
     let wp = try #require(result.state.wps["WP01"])
     #expect(wp.agentsTried == ["ghost", "script"])
     #expect(wp.retries == 0, "a command that cannot start is not retried")
@@ -59,11 +59,11 @@ import Testing
       sandbox, config: "[agents]\nmax_retries = 2\n[agents.idle]\ncommand = \"\(sandbox.scratch)/idle.sh\"\n",
       implement: ["idle"])
     #expect(result.exitCode == 1)
-    #expect(result.state.state == "attention")
+    #expect(result.state.state == .attention)
     let wp = try #require(result.state.wps["WP01"])
     #expect(wp.attempt == 3)
     #expect(wp.retries == 2)
-    #expect(wp.phase == "blocked")
+    #expect(wp.phase == .blocked)
     #expect(wp.lastError?.contains("idle exited 0 but made no commit") == true, "\(wp)")
     let failures = recorder.messages.filter { $0.contains("implementation attempt failed") }
     #expect(failures.count == 3, "\(recorder.messages)")
