@@ -51,8 +51,12 @@ public struct JobRunner: Sendable {
       throw Failure(message: "the node could not check out \(job.base.prefix(10)): \(error)")
     }
     log("job \(job.jobName): \(job.role.rawValue) of \(job.wp) by \(job.agent.id) in \(workspace)")
-    let gitDir = "\(cache)/worktrees/\(name)"
-    let verdictFile = job.role == .review ? "\(directory)/verdict.json" : nil
+    // git names the worktree's own directory (after the path's last part, made unique): ask it.
+    let gitDir =
+      (try? Repository.open(at: workspace)).map { Path.stripTrailingSlash($0.gitDirectory) }
+      ?? "\(cache)/worktrees/work"
+    // In a directory of its own: a sandbox shows the reviewer only that directory of it, over what holds it.
+    let verdictFile = job.role == .review ? "\(directory)/verdict/verdict.json" : nil
     let paths = AgentPaths(
       workspace: workspace, promptFile: "\(directory)/prompt.md", verdictFile: verdictFile, gitDir: gitDir,
       gitCommonDir: cache, branch: job.laneBranch)

@@ -289,8 +289,9 @@ public struct SlurmExecutor: Executor {
     }
     var outcome = collected.result.outcome
     let result = collected.result
-    outcome.notes.insert(
-      "ran on \(result.node) in \(result.directory) as Slurm job \(result.schedulerJob ?? entry.job ?? "?")", at: 0)
+    let ranOn = "ran on \(result.node) in \(result.directory) as Slurm job \(result.schedulerJob ?? entry.job ?? "?")"
+    outcome.notes.insert(ranOn, at: 0)
+    log.append("=== \(ranOn) ===\n")
     let refused = exchange.refusals(since: entry.refusalOffset).lines
     for line in refused {
       outcome.notes.append("the job exchange refused a push while this job ran: \(line)")

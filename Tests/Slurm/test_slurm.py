@@ -133,8 +133,9 @@ class Run:
         self.git("commit", "-qm", "chore: finalize", "--allow-empty")
 
     def orchestrate_args(self, extra=()):
+        sandbox = [] if "--sandbox" in extra else ["--sandbox", "none"]
         return (["git", "kitty", "orchestrate", "--mission", self.slug, "--json", "--merge", "--executor", "slurm",
-                 "--impl-agent", "script", "--review-agent", "script", "--sandbox", "none"] + list(extra))
+                 "--impl-agent", "script", "--review-agent", "script"] + sandbox + list(extra))
 
     def orchestrate(self, extra=(), timeout=600):
         started = time.time()
@@ -355,9 +356,30 @@ def hostile_jobs(run):
     return "2 foreign pushes refused and reported; non-fast-forward refused"
 
 
+def sandboxed_on_nodes(run):
+    """The confinement issue's sandbox on the node: each job's agent runs inside bubblewrap there."""
+    if subprocess.run(["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "true"],
+                      capture_output=True).returncode != 0:
+        return "SKIPPED: bubblewrap cannot make a sandbox here"
+    wps = ["WP01", "WP02"]
+    outside = os.path.join(run.root, "outside.txt")
+    # (The marker the implement block writes is outside the worktree too: in the sandbox it cannot be written.)
+    run.make_mission([(wp, "", "echo escaped > %s 2>/dev/null; true" % outside, "git status --short")
+                      for wp in wps], fast(run))
+    run.orchestrate(["--sandbox", "bwrap"])
+    expect_merged(run, wps)
+    check(not os.path.exists(outside), "a sandboxed agent wrote outside its worktree")
+    for wp in wps:
+        for role in ("implementation", "review"):
+            logs = open(os.path.join(run.repo, ".kittify", "logs", run.slug, wp, role + "-1.log")).read()
+            check("=== sandbox: bwrap" in logs and "=== ran on kn" in logs,
+                  "%s's %s did not run in bubblewrap on a node:\n%s" % (wp, role, logs[-2000:]))
+    return "both WPs merged from bubblewrap on the nodes"
+
+
 def scenarios():
     return {"fan-out": fan_out, "crash-then-resume": crash_then_resume, "abort-cancels": abort_cancels,
-            "hostile-jobs": hostile_jobs, "node-lost": node_lost}
+            "hostile-jobs": hostile_jobs, "sandboxed-on-nodes": sandboxed_on_nodes, "node-lost": node_lost}
 
 
 def main():
