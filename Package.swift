@@ -38,18 +38,21 @@ let package = Package(
     /// Executors run one agent invocation and report a typed outcome: the local one today, sandboxed and cluster
     /// ones behind the same protocol; agent adapters (argv per role, structured output, verdicts, usage).
     .target(name: "KittyExecutors", dependencies: ["KittyBasics", "KittyCore", "KittyGit"]),
+    /// Agent runs on a cluster: the job protocol (description, node-side runner, the job exchange repository), the
+    /// Slurm executor, and the Kubernetes rendering of a job.
+    .target(name: "KittyCluster", dependencies: ["KittyExecutors", "KittyBasics", "KittyCore", "KittyGit"]),
     /// The async run loop: an actor owning the run state, one task per WP, talking to a `Host` and an `Executor`.
     .target(
       name: "KittyOrchestrator",
       dependencies: [
-        "KittyHost", "KittyCore", "KittyBasics", "KittyExecutors", "KittyGit", "KittyWorkspaces",
+        "KittyHost", "KittyCore", "KittyBasics", "KittyExecutors", "KittyGit", "KittyWorkspaces", "KittyCluster",
         .product(name: "TOMLKit", package: "TOMLKit"),
       ]),
     .target(
       name: "KittyDoctor",
       dependencies: [
         "KittyOrchestrator", "KittyExecutors", "KittyBasics", "KittyHooks", "KittyHost", "KittyWorkspaces", "KittyCore",
-        "KittyGit",
+        "KittyGit", "KittyCluster",
       ]),
     /// `git kitty dashboard`: a local web server (board, WP pages, live logs) over the typed host and the run state.
     .target(
@@ -64,7 +67,7 @@ let package = Package(
       name: "KittyCLI",
       dependencies: [
         "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", "KittyOrchestrator", "KittyExecutors", "KittyHooks",
-        "KittyDoctor", "KittyBasics", "KittyDashboard",
+        "KittyDoctor", "KittyBasics", "KittyDashboard", "KittyCluster",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -89,6 +92,9 @@ let package = Package(
     .testTarget(
       name: "KittyDashboardTests",
       dependencies: ["KittyDashboard", "KittyOrchestrator", "KittyHost", "KittyCore", "KittyTestSupport"]),
+    .testTarget(
+      name: "KittyClusterTests",
+      dependencies: ["KittyCluster", "KittyExecutors", "KittyGit", "KittyCore", "KittyBasics", "KittyTestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["KittyCore", "KittyTestSupport"]),
   ]
 )

@@ -25,6 +25,11 @@ struct RunOptions: ParsableArguments {
     name: .long,
     help: "bwrap (each agent confined to its lane) or none (default: [sandbox] mode, else bwrap when it works here).")
   var sandbox: String?
+  @Option(
+    name: .long,
+    help:
+      "local (agents run here, default) or slurm (each agent run is a Slurm job; [executor.slurm], docs/cluster.md).")
+  var executor: String?
   @Flag(name: .long, help: "One JSON object per event on stdout (NDJSON).") var json = false
 
   func validate() throws {
@@ -32,9 +37,10 @@ struct RunOptions: ParsableArguments {
     if let host, HostKind(rawValue: host) == nil { throw ValidationError("--host is native or spec-kitty") }
     if let maxCostUsd, !(maxCostUsd > 0) { throw ValidationError("--max-cost-usd must be a positive amount") }
     if let sandbox, SandboxMode(rawValue: sandbox) == nil { throw ValidationError("--sandbox is bwrap or none") }
+    if let executor, ExecutorKind(rawValue: executor) == nil { throw ValidationError("--executor is local or slurm") }
     if let onBudget, BudgetAction(rawValue: onBudget) == nil { throw ValidationError("--on-budget is finish or stop") }
     if let strategy, !["merge", "squash", "rebase"].contains(strategy) {
-      throw ValidationError("--strategy is merge or squash")
+      throw ValidationError("--strategy is merge, squash or rebase")
     }
   }
 }
@@ -86,6 +92,7 @@ enum RunSupport {
     options.strategy = run.strategy ?? savedOptions["strategy"]?.stringValue
     options.maxCostUSD = run.maxCostUsd ?? savedOptions["max_cost_usd"]?.doubleValue ?? config.maxCostUSD
     options.sandbox = (run.sandbox ?? savedOptions["sandbox"]?.stringValue).flatMap(SandboxMode.init(rawValue:))
+    options.executor = (run.executor ?? savedOptions["executor"]?.stringValue).flatMap(ExecutorKind.init(rawValue:))
     options.onBudget =
       (run.onBudget ?? savedOptions["on_budget"]?.stringValue).flatMap(BudgetAction.init(rawValue:)) ?? config.onBudget
     return options
@@ -106,7 +113,8 @@ enum RunSupport {
     defer { lock.release() }
     if let saved = resuming { ProcessGroups.killOrphans(saved, root: options.root) }
     if let warning = preflight.sandbox.warning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
-    let executor = preflight.sandbox.executor(config: options.config, root: options.root)
+    let executor = preflight.sandbox.executor(
+      config: options.config, root: options.root, kind: options.executorKind, requested: options.requestedSandbox)
     let orchestrator = Orchestrator(
       options: options, host: host, executor: executor, sink: sink(json: json), slug: slug, resuming: state)
     let handlers = installSignalHandlers(orchestrator)

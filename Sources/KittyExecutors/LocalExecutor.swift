@@ -20,6 +20,8 @@ public struct AgentInvocation: Sendable {
   public var feedback: String?
   /// Continue this CLI session (rework), when the CLI can.
   public var resumeSession: String?
+  /// The orchestrator run it belongs to (cluster executors name their jobs and refs after it).
+  public var runID: String?
 
   public init(
     spec: AgentSpec, role: AgentRole, wpID: String, missionSlug: String, attempt: Int, cycle: Int, paths: AgentPaths,
@@ -56,8 +58,8 @@ public enum AgentFailure: String, Sendable, Codable {
   case stopped
 }
 
-/// How an agent run ended, as the orchestrator needs it.
-public struct AgentOutcome: Sendable {
+/// How an agent run ended, as the orchestrator needs it (Codable: a cluster job sends it back in its result).
+public struct AgentOutcome: Sendable, Codable {
   public var status: ExitStatus?
   public var failure: AgentFailure?
   /// What went wrong, in the CLI's own words where it said.
@@ -65,6 +67,8 @@ public struct AgentOutcome: Sendable {
   public var seconds: Double
   public var verdict: Verdict?
   public var report: AgentReport
+  /// What the executor wants said about the run besides its outcome (a refused push, work committed for it).
+  public var notes: [String] = []
 
   public init(
     status: ExitStatus?, failure: AgentFailure?, errorLine: String?, seconds: Double, verdict: Verdict? = nil,
@@ -86,13 +90,20 @@ public struct AgentOutcome: Sendable {
   }
 }
 
+/// Where an agent run lives while it runs: a process group on this machine, or a scheduler's job.
+public enum AgentHandle: Sendable, Equatable {
+  case process(Int32)
+  /// A cluster job, by the scheduler's id, and the node it runs on once the scheduler has placed it.
+  case job(id: String, node: String?)
+}
+
 /// Runs agent invocations. The local executor runs them in place; sandboxed and cluster executors implement the
 /// same protocol.
 public protocol Executor: Sendable {
   var name: String { get }
-  /// Runs the invocation to its end (cancellation of the calling task tears the agent down). `started` gets the
-  /// agent's process group id as soon as it exists.
-  func run(_ invocation: AgentInvocation, started: @escaping @Sendable (Int32) -> Void) async -> AgentOutcome
+  /// Runs the invocation to its end (cancellation of the calling task tears the agent down). `started` hears where
+  /// the agent runs as soon as that is known (and again when it changes, e.g. a job placed on a node).
+  func run(_ invocation: AgentInvocation, started: @escaping @Sendable (AgentHandle) -> Void) async -> AgentOutcome
 }
 
 /// Runs agents on this machine: each in its own process group, with a scrubbed environment, the prompt in a file,
@@ -105,8 +116,10 @@ public struct LocalExecutor: Executor {
     self.grace = grace
   }
 
-  public func run(_ invocation: AgentInvocation, started: @escaping @Sendable (Int32) -> Void) async -> AgentOutcome {
-    await run(invocation, confinement: nil, started: started)
+  public func run(_ invocation: AgentInvocation, started: @escaping @Sendable (AgentHandle) -> Void) async
+    -> AgentOutcome
+  {
+    await run(invocation, confinement: nil) { started(.process($0)) }
   }
 
   /// How a confining executor changes a run: the command line it starts instead (given the agent's argv with the

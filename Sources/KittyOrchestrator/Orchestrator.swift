@@ -1,5 +1,6 @@
 import Foundation
 import KittyBasics
+import KittyCluster
 import KittyCore
 import KittyExecutors
 import KittyGit
@@ -28,6 +29,9 @@ public struct OrchestrateOptions: Sendable {
   public var backoffBase: Double
   /// `--sandbox` (nil: `[sandbox] mode`, else bwrap when it works here).
   public var sandbox: SandboxMode?
+  /// `--executor` (nil: `[executor] kind`).
+  public var executor: ExecutorKind?
+  public var executorKind: ExecutorKind { executor ?? config.executor }
   public var requestedSandbox: SandboxMode? { sandbox ?? config.sandbox.mode }
 
   public init(root: String, mission: String, config: OrchestratorConfig) {
@@ -49,6 +53,7 @@ public struct OrchestrateOptions: Sendable {
       "max_concurrent": .int(maxConcurrent), "merge": .bool(merge), "target": .optional(target),
       "strategy": .optional(strategy), "max_cost_usd": maxCostUSD.map { .double($0) } ?? .null,
       "on_budget": .string(onBudget.rawValue), "sandbox": .optional(sandbox?.rawValue),
+      "executor": .optional(executor?.rawValue),
     ]
   }
 
@@ -369,5 +374,7 @@ public actor Orchestrator {
 
   private func removeRunScratch() {
     try? FileManager.default.removeItem(atPath: scratchDirectory)
+    // Every WP task has ended, so no cluster job of this run is waited on any more.
+    JobLedger(root: options.root, run: runID).removeAll()
   }
 }

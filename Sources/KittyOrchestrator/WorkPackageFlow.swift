@@ -435,16 +435,35 @@ struct WorkPackageFlow: Sendable {
   func runTracked(_ invocation: AgentInvocation) async -> AgentOutcome {
     let orchestrator = self.orchestrator
     let wp = self.wp
-    let outcome = await orchestrator.executor.run(invocation) { pid in
-      let start = ProcessGroups.startTime(pid)
-      Task {
-        await orchestrator.update(wp) {
-          $0.pid = pid
-          $0.pidStart = start
+    var invocation = invocation
+    invocation.runID = orchestrator.runID
+    let outcome = await orchestrator.executor.run(invocation) { handle in
+      switch handle {
+      case .process(let pid):
+        let start = ProcessGroups.startTime(pid)
+        Task {
+          await orchestrator.update(wp) {
+            $0.pid = pid
+            $0.pidStart = start
+          }
+        }
+      case .job(let id, let node):
+        Task {
+          await orchestrator.update(wp) {
+            $0.job = id
+            $0.node = node
+          }
+          let place = node.map { "running on \($0)" } ?? "submitted"
+          await orchestrator.emit(
+            ProgressEvent("job", wp: wp, "job \(id) \(place)", fields: ["job": .string(id), "node": .optional(node)]))
         }
       }
     }
-    await update { $0.pid = nil }
+    await update {
+      $0.pid = nil
+      $0.job = nil
+    }
+    for note in outcome.notes { await emit(note, "executor-note") }
     return outcome
   }
 
