@@ -350,7 +350,9 @@ public actor Orchestrator {
     } catch {
       let code = error.details["preflight_error_code"]?.stringValue.map { " (\($0))" } ?? ""
       let details = error.details["errors"].map { " " + JSONWriter.pythonDefault.string($0) } ?? ""
-      return finish(state: "attention", exitCode: 1, summary: "\(verb) failed\(code): \(error.message)\(details)")
+      return finish(
+        state: "attention", exitCode: 1,
+        summary: "\(verb) failed\(code): \(error.message)\(details)\(predictedConflicts())")
     }
     emit(ProgressEvent("merged", "merged into \(merge.targetBranch ?? "the target")"))
     var summary =
@@ -358,6 +360,21 @@ public actor Orchestrator {
       + (merge.targetBranch ?? "its target")
     if !merge.kept.isEmpty { summary += "; kept for you: " + merge.kept.joined(separator: ", ") }
     return finish(state: "completed", exitCode: 0, summary: summary)
+  }
+
+  /// After a failed merge: the conflicts an in-memory merge of the approved lanes predicts (`git kitty mission
+  /// check`), one line each, and what to do next; empty when it predicts none.
+  private func predictedConflicts() -> String {
+    guard let repository = try? HostRepository.locate(from: options.root),
+      let check = try? NativeHost(repository: repository).checkMission(slug, target: options.target),
+      !check.report.conflicts.isEmpty
+    else { return "" }
+    let lines = check.report.conflicts.map { conflict in
+      "\n  conflict: \(conflict.between.joined(separator: " x ")) [\(conflict.wpIDs.joined(separator: ", "))]: "
+        + conflict.paths.joined(separator: ", ")
+    }
+    return lines.joined()
+      + "\nResolve them on the lane branches (git kitty mission check \(slug) shows them), then: git kitty resume"
   }
 
   /// What a refused accept-mission names: spec-kitty 4.0's readiness checks (`outstanding`, by kind) and the WPs

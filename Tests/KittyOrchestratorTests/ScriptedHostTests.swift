@@ -159,4 +159,21 @@ final class ScriptedHost: MissionHost, Sendable {
     #expect(!calls.contains("accept-mission") && calls.contains("merge-mission"), "\(calls)")
     #expect(try sandbox.lanes()["WP01"] == "done")
   }
+
+  /// Two lanes writing one file: both are approved, the merge fails, and the summary names the conflicting lanes,
+  /// WPs and path (the prediction of `git kitty mission check`) and the next command; nothing is merged.
+  @Test func aConflictingMergeNamesTheLanesWPsAndPaths() async throws {
+    let sandbox = try OrchestratorSandbox(
+      [
+        SandboxWP("WP01", file: "src/shared.sh", implement: "mkdir -p src && echo left > src/shared.sh"),
+        SandboxWP("WP02", file: "src/shared.sh", implement: "mkdir -p src && echo right > src/shared.sh"),
+      ], name: "scripted")
+    let host = ScriptedHost(root: sandbox.repo, [])
+    let result = try await run(sandbox, host) { $0.merge = true }
+    #expect(result.exitCode == 1)
+    #expect(result.summary.hasPrefix("merge-mission failed"), "\(result.summary)")
+    #expect(result.summary.contains("\n  conflict: lane-a x lane-b [WP01, WP02]: src/shared.sh"), "\(result.summary)")
+    #expect(result.summary.hasSuffix("then: git kitty resume"))
+    #expect(try sandbox.lanes() == ["WP01": "approved", "WP02": "approved"])
+  }
 }
