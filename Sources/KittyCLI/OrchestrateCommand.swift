@@ -16,7 +16,13 @@ struct RunOptions: ParsableArguments {
   @Option(name: .long, help: "native (in-process, default) or spec-kitty (the Python host).") var host: String?
   @Flag(name: .long, help: "Accept and merge the mission when every WP is approved.") var merge = false
   @Option(name: .long, help: "Branch merge-mission merges into (default: the mission's target).") var target: String?
-  @Option(name: .long, help: "merge or squash.") var strategy: String?
+  @Option(name: .long, help: "merge, squash or rebase.") var strategy: String?
+  @Flag(
+    name: .long,
+    help: ArgumentHelp(
+      "With --merge: land the approved lanes without the host's acceptance (spec-kitty 4.0 refuses to accept "
+        + "a mission whose claims were made through orchestrator-api)."))
+  var skipAcceptance = false
   @Option(name: .long, help: "Start no new agent run once the run has spent this many US dollars.")
   var maxCostUsd: Double?
   @Option(name: .long, help: "When the budget is spent: finish (running agents end their run) or stop them.")
@@ -90,6 +96,7 @@ enum RunSupport {
     options.merge = run.merge || savedOptions["merge"]?.boolValue == true
     options.target = run.target ?? savedOptions["target"]?.stringValue
     options.strategy = run.strategy ?? savedOptions["strategy"]?.stringValue
+    options.skipAcceptance = run.skipAcceptance || savedOptions["skip_acceptance"]?.boolValue == true
     options.maxCostUSD = run.maxCostUsd ?? savedOptions["max_cost_usd"]?.doubleValue ?? config.maxCostUSD
     options.sandbox = (run.sandbox ?? savedOptions["sandbox"]?.stringValue).flatMap(SandboxMode.init(rawValue:))
     options.executor = (run.executor ?? savedOptions["executor"]?.stringValue).flatMap(ExecutorKind.init(rawValue:))

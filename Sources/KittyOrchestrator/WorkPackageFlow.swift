@@ -176,8 +176,13 @@ struct WorkPackageFlow: Sendable {
   }
 
   /// in_progress → for_review, never forced: the host's commit gate must pass. The orchestrator records the
-  /// subtasks itself (agents are not asked to run git-kitty).
+  /// subtasks itself, the way the host reads them (agents are not asked to run git-kitty or spec-kitty).
   func handOff(_ c: Context) async -> Step {
+    do throws(HostError) {
+      try await host.markSubtasksDone(mission: slug, wp: wp, subtasks: c.subtasks)
+    } catch {
+      return .failure(await block("its subtasks could not be recorded as done: \(error.message)"))
+    }
     var request = HostTransition(mission: slug, wp: wp, to: .forReview, actor: actor)
     request.policy = orchestrator.policy
     request.note = "implementation complete"
