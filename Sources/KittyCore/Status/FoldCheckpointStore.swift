@@ -70,14 +70,24 @@ public struct FoldCheckpointStore: Sendable {
     return "\(directory)/\(String(hash, radix: 16))-\(annotations ? "a" : "t").fold"
   }
 
-  /// The fold of the log at `path`, from the stored checkpoint when it still matches; stores the new one.
+  /// Rows appended past the stored checkpoint are folded again by each read until this many bytes of them have
+  /// gathered: writing a checkpoint (the fold of every WP and the id filter) costs more than reading a few hundred
+  /// rows again.
+  static let saveThreshold = 256 << 10
+
+  /// The fold of the log at `path`, from the stored checkpoint when it still matches; stores the new one after a
+  /// full fold, or once the rows appended since the stored one pass `saveThreshold` bytes.
   public func fold(path: String, annotations: Bool) throws(EventLogError) -> (
     checkpoint: FoldCheckpoint, path: IncrementalFold.Path
   ) {
     let file = self.file(for: path, annotations: annotations)
     let previous = load(file)
     let result = try IncrementalFold.fold(path: path, annotations: annotations, previous: previous)
-    if result.path != .unchanged { save(result.checkpoint, to: file) }
+    switch result.path {
+    case .unchanged: break
+    case .extended where result.checkpoint.size - (previous?.size ?? 0) < Self.saveThreshold: break
+    case .full, .extended: save(result.checkpoint, to: file)
+    }
     return result
   }
 
@@ -176,6 +186,6 @@ public struct FoldCheckpointStore: Sendable {
         endsWithNewline: h["newline"]?.boolValue ?? false),
       includesAnnotations: false, ids: ids, states: decoded, slotOf: slotOf, seen: nil,
       filter: EventIDFilter(bits: bits, count: filterCount), lastKey: lastKey, firstSlug: h["first_slug"]?.stringValue,
-      eventCount: count, annotations: [], hasRetrospectiveRows: h["retrospective"]?.boolValue ?? false)
+      eventCount: count, annotations: [:], annotated: [:], hasRetrospectiveRows: h["retrospective"]?.boolValue ?? false)
   }
 }
