@@ -116,8 +116,11 @@ public struct PromptFileIndex: Sendable {
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     // A cache: renamed into place (readers never see half a file), not synced (a lost one is rebuilt).
     let temporary = "\(file).\(getpid()).tmp"
+    let isNew = !FileManager.default.fileExists(atPath: file)
     guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else { return }
     if rename(temporary, file) != 0 { unlink(temporary) }
+    // One file per tasks directory ever read: old clones' go first.
+    if isNew { CacheFiles.prune(directory, keeping: 256) }
   }
 
   /// The index's entries by file name; empty when the file is missing, unreadable or from another version.

@@ -130,16 +130,7 @@ public struct FoldCheckpointStore: Sendable {
   }
 
   /// Keeps the newest `limit` checkpoints: one per event log ever read, so old clones' go first.
-  func prune(limit: Int = 256) {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    guard names.count > limit else { return }
-    let dated: [(String, Date)] = names.map { name in
-      let path = "\(directory)/\(name)"
-      let date = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
-      return (path, date ?? .distantPast)
-    }
-    for (path, _) in dated.sorted(by: { $0.1 < $1.1 }).prefix(names.count - limit) { unlink(path) }
-  }
+  func prune(limit: Int = 256) { CacheFiles.prune(directory, keeping: limit) }
 
   func load(_ file: String) -> FoldCheckpoint? {
     guard let data = FileManager.default.contents(atPath: file),
@@ -187,5 +178,20 @@ public struct FoldCheckpointStore: Sendable {
       includesAnnotations: false, ids: ids, states: decoded, slotOf: slotOf, seen: nil,
       filter: EventIDFilter(bits: bits, count: filterCount), lastKey: lastKey, firstSlug: h["first_slug"]?.stringValue,
       eventCount: count, annotations: [:], annotated: [:], hasRetrospectiveRows: h["retrospective"]?.boolValue ?? false)
+  }
+}
+
+/// The files of a cache directory (one per log or tasks directory ever read).
+enum CacheFiles {
+  /// Keeps the `limit` most recently modified files of `directory`.
+  static func prune(_ directory: String, keeping limit: Int) {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    guard names.count > limit else { return }
+    let dated: [(String, Date)] = names.map { name in
+      let path = "\(directory)/\(name)"
+      let date = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
+      return (path, date ?? .distantPast)
+    }
+    for (path, _) in dated.sorted(by: { $0.1 < $1.1 }).prefix(names.count - limit) { unlink(path) }
   }
 }
