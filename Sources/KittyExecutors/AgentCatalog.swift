@@ -268,6 +268,8 @@ public enum AgentCatalog {
     public var promptVia: String?
     public var output: String?
     public var network: SandboxNetwork?
+    /// `resume = false`: rework starts a fresh session even where the CLI could continue the implementer's.
+    public var resume: Bool?
     public init() {}
   }
 
@@ -310,6 +312,7 @@ public enum AgentCatalog {
       spec.model = settings.model
       spec.timeoutSeconds = settings.timeoutSeconds
       if let network = settings.network { spec.network = network }
+      if settings.resume == false { spec.resumeArgs = nil }
     }
     if spec.command.isEmpty { throw .noCommand(id) }
     return spec

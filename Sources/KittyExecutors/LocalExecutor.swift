@@ -65,6 +65,9 @@ public struct AgentOutcome: Sendable, Codable {
   /// What went wrong, in the CLI's own words where it said.
   public var errorLine: String?
   public var seconds: Double
+  /// From the agent's start to its exit (its output drained): the CLI's own time, without git-kitty's work around
+  /// it (prompt, transcript, verdict, a sandbox's fetch-back); nil when it did not start.
+  public var processSeconds: Double?
   public var verdict: Verdict?
   public var report: AgentReport
   /// What the executor wants said about the run besides its outcome (a refused push, work committed for it).
@@ -180,10 +183,17 @@ public struct LocalExecutor: Executor {
     if invocation.spec.output != .text {
       request.stdoutLines = { line in transcript.consume(line) }
     }
+    let spawned = Date()
     let result = await ProcessRunner.run(request, started: started)
+    let processSeconds = Date().timeIntervalSince(spawned)
     if let confinement, let note = await confinement.afterExit() { transcript.append("=== \(note) ===\n") }
     let seconds = Date().timeIntervalSince(begin)
     let report = transcript.report
+    func timed(_ outcome: AgentOutcome) -> AgentOutcome {
+      var outcome = outcome
+      outcome.processSeconds = processSeconds
+      return outcome
+    }
     switch result {
     case .failure(let failure):
       transcript.append("=== could not start: \(failure.message) ===\n")
@@ -199,26 +209,30 @@ public struct LocalExecutor: Executor {
             ? Verdict.parse(message: LogTail.read(invocation.logFile, bytes: 64 << 10)) : nil))
         : nil
       if ended.cancelled {
-        return AgentOutcome(
-          status: ended.status, failure: .stopped, errorLine: "stopped", seconds: seconds, report: report)
+        return timed(
+          AgentOutcome(
+            status: ended.status, failure: .stopped, errorLine: "stopped", seconds: seconds, report: report))
       }
       if ended.timedOut {
-        return AgentOutcome(
-          status: ended.status, failure: .timeout, errorLine: "timed out after \(Int(invocation.timeout))s",
-          seconds: seconds, verdict: verdict, report: report)
+        return timed(
+          AgentOutcome(
+            status: ended.status, failure: .timeout, errorLine: "timed out after \(Int(invocation.timeout))s",
+            seconds: seconds, verdict: verdict, report: report))
       }
       if ended.status.isSuccess && report.error == nil {
-        return AgentOutcome(
-          status: ended.status, failure: nil, errorLine: nil, seconds: seconds, verdict: verdict, report: report)
+        return timed(
+          AgentOutcome(
+            status: ended.status, failure: nil, errorLine: nil, seconds: seconds, verdict: verdict, report: report))
       }
       // Structured CLIs say what went wrong; for text CLIs the end of their own output is all there is.
       let errorText = report.error ?? Self.lastOutputLine(invocation.logFile)
       let failure =
         Self.classify(status: report.apiStatus, category: report.errorCategory)
         ?? Self.classify(report.error ?? LogTail.read(invocation.logFile, bytes: 4096))
-      return AgentOutcome(
-        status: ended.status, failure: failure, errorLine: errorText.map { String($0.prefix(500)) }, seconds: seconds,
-        verdict: verdict, report: report)
+      return timed(
+        AgentOutcome(
+          status: ended.status, failure: failure, errorLine: errorText.map { String($0.prefix(500)) }, seconds: seconds,
+          verdict: verdict, report: report))
     }
   }
 

@@ -132,6 +132,12 @@ public struct OrchestratorConfig: Sendable, Equatable {
         settings.promptVia = table["prompt_via"]?.stringValue
         settings.output = table["output"]?.stringValue
         if let t = table["timeout_seconds"]?.intValue { settings.timeoutSeconds = Double(t) }
+        if let v = table["resume"] {
+          guard let resume = v.boolValue else {
+            throw Invalid(message: "\(fileName): agents.\(key).resume must be true or false")
+          }
+          settings.resume = resume
+        }
         if let v = table["network"] {
           guard let network = v.stringValue.flatMap(SandboxNetwork.init(rawValue:)) else {
             throw Invalid(message: "\(fileName): agents.\(key).network must be \"shared\" or \"none\"")

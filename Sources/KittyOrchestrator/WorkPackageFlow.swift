@@ -135,9 +135,10 @@ struct WorkPackageFlow: Sendable {
           return .failure(.setAside("the cost budget is spent before its \(role.rawValue) (it keeps its lane; resume)"))
         }
         let before = WorkspaceGit.head(c.workspace)
-        // Rework continues the implementer's own session where the CLI can.
+        // Rework continues the implementer's own session where the CLI can (and is not told not to).
         let state = await orchestrator.wpState(wp)
-        let session = role == .rework && state?.sessionAgent == spec.id ? state?.session : nil
+        let session =
+          role == .rework && state?.sessionAgent == spec.id && spec.resumeArgs != nil ? state?.session : nil
         let outcome = await runAgent(
           spec, role: role, context: c, feedback: feedback, cycle: cycle, verdictFile: nil, resumeSession: session)
         let stopNow = await stopped
@@ -420,6 +421,7 @@ struct WorkPackageFlow: Sendable {
     var fields: JSONObject = [
       "agent": .string(spec.id), "role": .string(role.rawValue), "seconds": .double(outcome.seconds),
     ]
+    if let process = outcome.processSeconds { fields["process_seconds"] = .double(process) }
     if let usage = report.usage {
       fields["input_tokens"] = .int(usage.inputTokens)
       fields["output_tokens"] = .int(usage.outputTokens)
