@@ -7,3 +7,4 @@ public enum FilePaths {
     return String(path[..<slash])
   }
 }
+

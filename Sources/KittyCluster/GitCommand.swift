@@ -21,15 +21,12 @@ public struct GitCommand: Sendable {
     try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     var request = ProcessRequest(argv: ["git"] + args, directory: directory, environment: environment, timeout: timeout)
     request.grace = .seconds(2)
-    var input: String?
-    if let stdin {
-      input = "\(scratch)/git-stdin-\(UUID().uuidString.prefix(8))"
-      FileManager.default.createFile(atPath: input!, contents: Data(stdin.utf8))
-      request.stdinFile = input
-    }
-    defer { if let input { unlink(input) } }
     let shown = args.first ?? ""
-    switch await ProcessRunner.capture(request, scratch: scratch) {
+    let ran =
+      if let stdin { await ProcessRunner.capture(request, input: stdin, scratch: scratch) } else {
+        await ProcessRunner.capture(request, scratch: scratch)
+      }
+    switch ran {
     case .failure(let failure):
       throw Failed(command: shown, detail: failure.message)
     case .success(let captured):

@@ -22,14 +22,11 @@ public struct SlurmCommands: Sendable {
     try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     var request = ProcessRequest(argv: argv, directory: scratch, environment: environment, timeout: timeout)
     request.grace = .seconds(2)
-    var input: String?
-    if let stdin {
-      input = "\(scratch)/slurm-stdin-\(UUID().uuidString.prefix(8))"
-      FileManager.default.createFile(atPath: input!, contents: Data(stdin.utf8))
-      request.stdinFile = input
-    }
-    defer { if let input { unlink(input) } }
-    switch await ProcessRunner.capture(request, scratch: scratch) {
+    let ran =
+      if let stdin { await ProcessRunner.capture(request, input: stdin, scratch: scratch) } else {
+        await ProcessRunner.capture(request, scratch: scratch)
+      }
+    switch ran {
     case .failure(let failure):
       throw Failure(message: "\(argv[0]) could not be started: \(failure.message) (is Slurm's client installed?)")
     case .success(let captured):

@@ -340,19 +340,7 @@ public struct SlurmExecutor: Executor {
 struct TranscriptFile: Sendable {
   let path: String
 
-  func append(_ text: String) {
-    try? FileManager.default.createDirectory(atPath: FilePaths.directory(of: path), withIntermediateDirectories: true)
-    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return }
-    defer { close(fd) }
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-      if written <= 0 { return }
-      offset += written
-    }
-  }
+  func append(_ text: String) { FileAppend.append(text, to: path) }
 }
 
 extension Optional {

@@ -324,14 +324,5 @@ final class Transcript: Sendable {
 
   var report: AgentReport { state.withLock { $0.parser.report } }
 
-  private static func write(_ fd: Int32, _ text: String) {
-    guard fd >= 0 else { return }
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-      if written <= 0 { return }
-      offset += written
-    }
-  }
+  private static func write(_ fd: Int32, _ text: String) { FileAppend.write(fd, text) }
 }
