@@ -7,4 +7,3 @@ public enum FilePaths {
     return String(path[..<slash])
   }
 }
-
