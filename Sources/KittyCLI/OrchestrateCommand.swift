@@ -40,6 +40,9 @@ struct RunOptions: ParsableArguments {
 
   func validate() throws {
     if let maxConcurrent, maxConcurrent < 1 { throw ValidationError("--max-concurrent must be at least 1") }
+    if let actor, actor.trimmingCharacters(in: .whitespaces).isEmpty {
+      throw ValidationError("--actor is empty: give the identity recorded on host events, e.g. --actor git-kitty")
+    }
     if let host, HostKind(rawValue: host) == nil { throw ValidationError("--host is native or spec-kitty") }
     if let maxCostUsd, !(maxCostUsd > 0) { throw ValidationError("--max-cost-usd must be a positive amount") }
     if let sandbox, SandboxMode(rawValue: sandbox) == nil { throw ValidationError("--sandbox is bwrap or none") }
