@@ -17,7 +17,7 @@ COMPLETIONS = .build/completions
 SK_VENV ?= $(CURDIR)/.venv-spec-kitty
 
 .PHONY: deps build release test lint demo man completions install uninstall bench conformance clean embed-hooks \
-  test-agents test-ui embed-web
+  test-agents test-ui embed-web test-slurm
 
 # Installs libgit2's headers and pkg-config, git and bubblewrap only when they are missing.
 deps:
@@ -55,6 +55,11 @@ test-agents: build
 	  python3 Tests/Agents/test_agents.py --bin $(BIN_DEBUG) --sandbox bwrap; \
 	elif [ -n "$$CI" ]; then echo "make test-agents: bubblewrap cannot make a sandbox here (git kitty doctor)" >&2; exit 1; \
 	else echo "make test-agents: sandboxed scenarios SKIPPED: bubblewrap cannot make a sandbox here"; fi
+
+# git kitty orchestrate --executor slurm on a real Slurm cluster (a controller and two slurmd nodes in network
+# namespaces on this machine; installs slurm-wlm and munge when missing, needs root). About 1 minute.
+test-slurm: build
+	bash scripts/test-slurm.sh
 
 # git kitty dashboard in headless Chromium (Selenium in a virtualenv outside the repository); installs both.
 test-ui: build

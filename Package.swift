@@ -48,11 +48,14 @@ let package = Package(
     /// Executors run one agent invocation and report a typed outcome: the local one today, sandboxed and cluster
     /// ones behind the same protocol; agent adapters (argv per role, structured output, verdicts, usage).
     .target(name: "KittyExecutors", dependencies: ["KittyBasics", "KittyCore", "KittyGit"]),
+    /// Agent runs on a cluster: the job protocol (description, node-side runner, the job exchange repository), the
+    /// Slurm executor, and the Kubernetes rendering of a job.
+    .target(name: "KittyCluster", dependencies: ["KittyExecutors", "KittyBasics", "KittyCore", "KittyGit"]),
     /// The async run loop: an actor owning the run state, one task per WP, talking to a `Host` and an `Executor`.
     .target(
       name: "KittyOrchestrator",
       dependencies: [
-        "KittyHost", "KittyCore", "KittyBasics", "KittyExecutors", "KittyGit", "KittyWorkspaces",
+        "KittyHost", "KittyCore", "KittyBasics", "KittyExecutors", "KittyGit", "KittyWorkspaces", "KittyCluster",
         .product(name: "TOMLKit", package: "TOMLKit"),
       ]),
     /// `git kitty doctor`: checks of the environment, the repository, the agent CLIs and the sandbox.
@@ -60,7 +63,7 @@ let package = Package(
       name: "KittyDoctor",
       dependencies: [
         "KittyOrchestrator", "KittyExecutors", "KittyBasics", "KittyHooks", "KittyHost", "KittyWorkspaces", "KittyCore",
-        "KittyGit",
+        "KittyGit", "KittyCluster",
       ]),
     /// `git kitty dashboard`: a local web server (board, WP pages, live logs) over the typed host and the run state.
     .target(
@@ -76,7 +79,7 @@ let package = Package(
       name: "KittyCLI",
       dependencies: [
         "KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces", "KittyOrchestrator", "KittyExecutors", "KittyHooks",
-        "KittyDoctor", "KittyBasics", "KittyDashboard",
+        "KittyDoctor", "KittyBasics", "KittyDashboard", "KittyCluster",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -113,6 +116,10 @@ let package = Package(
     .testTarget(
       name: "KittyDashboardTests",
       dependencies: ["KittyDashboard", "KittyOrchestrator", "KittyHost", "KittyCore", "KittyTestSupport"]),
+    /// The cluster job protocol, the Slurm executor and the Kubernetes rendering.
+    .testTarget(
+      name: "KittyClusterTests",
+      dependencies: ["KittyCluster", "KittyExecutors", "KittyGit", "KittyCore", "KittyBasics", "KittyTestSupport"]),
     /// The built `git-kitty` binary: golden JSON, orchestrate runs, crash recovery, conformance dialects.
     .testTarget(name: "EndToEndTests", dependencies: ["KittyCore", "KittyTestSupport"]),
   ]

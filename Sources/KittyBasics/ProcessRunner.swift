@@ -295,6 +295,19 @@ public enum ProcessRunner {
     public var stderr: String
   }
 
+  /// `capture` with `input` as the child's stdin (through a file in `scratch`, removed before this returns).
+  public static func capture(_ request: ProcessRequest, input: String, scratch: String) async
+    -> Result<Captured, SpawnFailure>
+  {
+    try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    let file = "\(scratch)/kitty-stdin-\(getpid())-\(UUID().uuidString.prefix(8))"
+    FileManager.default.createFile(atPath: file, contents: Data(input.utf8))
+    defer { unlink(file) }
+    var fed = request
+    fed.stdinFile = file
+    return await capture(fed, scratch: scratch)
+  }
+
   public static func capture(_ request: ProcessRequest, scratch: String = NSTemporaryDirectory()) async
     -> Result<Captured, SpawnFailure>
   {

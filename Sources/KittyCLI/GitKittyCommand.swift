@@ -12,7 +12,7 @@ public struct GitKittyCommand: AsyncParsableCommand {
       OrchestrateCommand.self, StatusCommand.self, ResumeCommand.self, AbortCommand.self, OrchestratorAPICommand.self,
       WorktreeCommand.self, SubtasksCommand.self, InitCommand.self, MissionCommand.self, MergeDriverCommand.self,
       HooksCommand.self, HookCommand.self, NextCommand.self, StartCommand.self, SubmitCommand.self, ReviewCommand.self,
-      DoctorCommand.self, DashboardCommand.self,
+      DoctorCommand.self, DashboardCommand.self, JobCommand.self,
     ]
   )
 

@@ -45,7 +45,7 @@ struct MergeDriverCommand: ParsableCommand {
 struct MissionCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "mission", abstract: "Create, finalize and inspect missions.",
-    subcommands: [New.self, Finalize.self, List.self, Show.self])
+    subcommands: [New.self, Finalize.self, List.self, Show.self, Check.self])
 
   struct New: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -186,6 +186,54 @@ struct MissionCommand: ParsableCommand {
             "  \(wp["wp_id"]!.stringValue!)  \(wp["lane"]!.stringValue!.padding(toLength: 12, withPad: " ", startingAt: 0)) \(wp["title"]!.stringValue!)"
           )
         }
+      }
+    }
+  }
+
+  struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Predict the merge conflicts between the approved lanes and the target (in memory; changes nothing).",
+      discussion: "Exit status 1 when a conflict is predicted.")
+    @Argument(help: "Mission handle.") var mission: String
+    @Option(name: .long, help: "Branch the mission merges into (default: the mission's target).") var target: String?
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+      try Console.run {
+        let repository = try HostRepository.locate(from: Console.currentDirectory)
+        let check = try NativeHost(repository: repository).checkMission(mission, target: target)
+        let report = check.report
+        if output.json {
+          var object = check.mission.identity
+          object["target_branch"] = .string(report.target)
+          object["lanes_checked"] = .array(
+            report.checked.map {
+              ["lane_id": .string($0.id), "branch": .string($0.branch), "wp_ids": .strings($0.wpIDs)]
+            })
+          object["lanes_without_branch"] = .strings(report.missing.map(\.id))
+          object["conflicts"] = .array(
+            report.conflicts.map {
+              ["between": .strings($0.between), "wp_ids": .strings($0.wpIDs), "paths": .strings($0.paths)]
+            })
+          object["ok"] = .bool(report.conflicts.isEmpty)
+          Console.printJSON(.object(object))
+        } else {
+          let lanes = report.checked.map { "\($0.id) (\($0.wpIDs.joined(separator: ", ")))" }
+          print(
+            "\(check.mission.slug): \(lanes.count) approved lane(s) checked against \(report.target)"
+              + (lanes.isEmpty ? "" : ": " + lanes.joined(separator: ", ")))
+          for lane in report.missing { print("  \(lane.id): no branch yet, not checked") }
+          for conflict in report.conflicts {
+            print(
+              "CONFLICT \(conflict.between.joined(separator: " x ")) [\(conflict.wpIDs.joined(separator: ", "))]: "
+                + conflict.paths.joined(separator: ", "))
+          }
+          print(
+            report.conflicts.isEmpty
+              ? "no conflict predicted"
+              : "\(report.conflicts.count) conflict(s) predicted: resolve them on the lane branches before merging")
+        }
+        if !report.conflicts.isEmpty { throw ExitCode(1) }
       }
     }
   }

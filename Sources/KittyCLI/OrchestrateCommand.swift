@@ -16,7 +16,13 @@ struct RunOptions: ParsableArguments {
   @Option(name: .long, help: "native (in-process, default) or spec-kitty (the Python host).") var host: String?
   @Flag(name: .long, help: "Accept and merge the mission when every WP is approved.") var merge = false
   @Option(name: .long, help: "Branch merge-mission merges into (default: the mission's target).") var target: String?
-  @Option(name: .long, help: "merge or squash.") var strategy: String?
+  @Option(name: .long, help: "merge, squash or rebase.") var strategy: String?
+  @Flag(
+    name: .long,
+    help: ArgumentHelp(
+      "With --merge: land the approved lanes without the host's acceptance (spec-kitty 4.0 refuses to accept "
+        + "a mission whose claims were made through orchestrator-api)."))
+  var skipAcceptance = false
   @Option(name: .long, help: "Start no new agent run once the run has spent this many US dollars.")
   var maxCostUsd: Double?
   @Option(name: .long, help: "When the budget is spent: finish (running agents end their run) or stop them.")
@@ -25,16 +31,25 @@ struct RunOptions: ParsableArguments {
     name: .long,
     help: "bwrap (each agent confined to its lane) or none (default: [sandbox] mode, else bwrap when it works here).")
   var sandbox: String?
+  @Option(
+    name: .long,
+    help:
+      "local (agents run here, default) or slurm (each agent run is a Slurm job; [executor.slurm], docs/cluster.md).")
+  var executor: String?
   @Flag(name: .long, help: "One JSON object per event on stdout (NDJSON).") var json = false
 
   func validate() throws {
     if let maxConcurrent, maxConcurrent < 1 { throw ValidationError("--max-concurrent must be at least 1") }
+    if let actor, actor.trimmingCharacters(in: .whitespaces).isEmpty {
+      throw ValidationError("--actor is empty: give the identity recorded on host events, e.g. --actor git-kitty")
+    }
     if let host, HostKind(rawValue: host) == nil { throw ValidationError("--host is native or spec-kitty") }
     if let maxCostUsd, !(maxCostUsd > 0) { throw ValidationError("--max-cost-usd must be a positive amount") }
     if let sandbox, SandboxMode(rawValue: sandbox) == nil { throw ValidationError("--sandbox is bwrap or none") }
+    if let executor, ExecutorKind(rawValue: executor) == nil { throw ValidationError("--executor is local or slurm") }
     if let onBudget, BudgetAction(rawValue: onBudget) == nil { throw ValidationError("--on-budget is finish or stop") }
     if let strategy, !["merge", "squash", "rebase"].contains(strategy) {
-      throw ValidationError("--strategy is merge or squash")
+      throw ValidationError("--strategy is merge, squash or rebase")
     }
   }
 }
@@ -71,8 +86,10 @@ enum RunSupport {
     options.merge = run.merge || savedOptions["merge"]?.boolValue == true
     options.target = run.target ?? savedOptions["target"]?.stringValue
     options.strategy = run.strategy ?? savedOptions["strategy"]?.stringValue
+    options.skipAcceptance = run.skipAcceptance || savedOptions["skip_acceptance"]?.boolValue == true
     options.maxCostUSD = run.maxCostUsd ?? savedOptions["max_cost_usd"]?.doubleValue ?? config.maxCostUSD
     options.sandbox = (run.sandbox ?? savedOptions["sandbox"]?.stringValue).flatMap(SandboxMode.init(rawValue:))
+    options.executor = (run.executor ?? savedOptions["executor"]?.stringValue).flatMap(ExecutorKind.init(rawValue:))
     options.onBudget =
       (run.onBudget ?? savedOptions["on_budget"]?.stringValue).flatMap(BudgetAction.init(rawValue:)) ?? config.onBudget
     return options

@@ -43,6 +43,7 @@ struct AbortCommand: AsyncParsableCommand {
   func run() async throws {
     try await Console.run {
       let repository = try HostRepository.locate(from: Console.currentDirectory)
+      try RunState.check(root: repository.root)  // a corrupt record is reported as such, never taken for none
       let report = try await RunAbort.abort(root: repository.root, cleanup: cleanupWorktrees, force: force)
       print(report.joined(separator: "\n"))
     }

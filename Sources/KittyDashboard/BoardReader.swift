@@ -292,7 +292,11 @@ public struct BoardReader: Sendable {
 
   // MARK: diff
 
-  /// The diff of the WP's lane branch against its base, at most `limit` bytes of it.
+  /// The diff of the WP's lane branch against its base, at most `limit` bytes of it. Once the lane branch is
+  /// merged and deleted: the WP's last review branch (what its reviewer approved) against the target as it was
+  /// when that commit was merged; without one, the merge commit that brought the lane in (or, for a lane that
+  /// went in by fast-forward, the mission's merge commit). `source` says which: lane, review_branch, lane_merge,
+  /// mission_merge.
   public func diff(mission slug: String, wp id: String, limit: Int = 1 << 20) async throws(DashboardError) -> JSONValue
   {
     let mission = try mission(slug)
@@ -305,13 +309,88 @@ public struct BoardReader: Sendable {
     guard let branch = workspace.laneBranch, let base = workspace.laneBaseRef ?? mission.targetBranch else {
       return ["lane_branch": .optional(workspace.laneBranch), "base": .null, "diff": "", "stat": "", "exists": false]
     }
-    let range = "\(base)...\(branch)"
-    let stat = await GitText.run(["diff", "--no-color", "--stat", range], in: root, limit: 64 << 10)
-    let patch = await GitText.run(["diff", "--no-color", range], in: root, limit: limit)
+    let found: (source: String, shown: String, base: String, range: [String])?
+    if await commit("refs/heads/\(branch)") != nil {
+      found = ("lane", branch, base, ["\(base)...\(branch)"])
+    } else {
+      found = await mergedDiff(mission: mission, wp: id, laneBranch: branch, base: base)
+    }
+    guard let found else {
+      return ["lane_branch": .string(branch), "base": .string(base), "diff": "", "stat": "", "exists": false]
+    }
+    let stat = await GitText.run(["diff", "--no-color", "--stat"] + found.range, in: root, limit: 64 << 10)
+    let patch = await GitText.run(["diff", "--no-color"] + found.range, in: root, limit: limit)
     return [
-      "lane_branch": .string(branch), "base": .string(base), "exists": .bool(stat != nil),
+      "lane_branch": .string(branch), "base": .string(found.base), "exists": .bool(stat != nil),
+      "source": .string(found.source), "shown": .string(found.shown),
       "stat": .string(stat?.text ?? ""), "diff": .string(patch?.text ?? ""),
       "truncated": .bool(patch?.truncated ?? false),
     ]
+  }
+
+  /// What to show for a WP whose lane branch is gone (see `diff`), as a `git diff` range; nil when nothing is left.
+  func mergedDiff(mission: Mission, wp id: String, laneBranch: String, base: String) async
+    -> (source: String, shown: String, base: String, range: [String])?
+  {
+    let target = mission.targetBranch ?? base
+    let bases = [base, target].filter { !$0.isEmpty }
+    var into: String?
+    for candidate in bases where await commit("refs/heads/\(candidate)") != nil {
+      into = candidate
+      break
+    }
+    // The last review cycle's branch pins the commit the reviewer approved.
+    let prefix = "refs/heads/kitty/review/\(mission.slug)/\(id)/"
+    let refs = await GitText.run(["for-each-ref", "--format=%(refname)", prefix], in: root, limit: 64 << 10)
+    let latest = (refs?.text ?? "").split(separator: "\n").compactMap { ref -> (Int, String)? in
+      Int(ref.dropFirst(prefix.count)).map { ($0, String(ref)) }
+    }.max { $0.0 < $1.0 }
+    if let (_, ref) = latest, let reviewed = await commit(ref) {
+      let shown = String(ref.dropFirst("refs/heads/".count))
+      guard let into else { return ("review_branch", shown, "", ["\(reviewed)^", reviewed]) }
+      let merged = await GitText.run(["merge-base", "--is-ancestor", reviewed, into], in: root, limit: 1024) != nil
+      if !merged { return ("review_branch", shown, into, ["\(into)...\(reviewed)"]) }
+      // Merged: compare with the target as it was just before the merge that brought the commit in, the oldest
+      // commit of the target's first-parent line that descends from it. (`--first-parent --ancestry-path` would
+      // follow first parents only, and miss a commit that came in through a merge's second parent.)
+      let line = await lines(["rev-list", "--first-parent", "--reverse", "\(reviewed)..\(into)"])
+      let descendants = Set(await lines(["rev-list", "--ancestry-path", "\(reviewed)..\(into)"]))
+      if let merge = line.first(where: descendants.contains), let before = await commit("\(merge)^1"),
+        before != reviewed
+      {
+        return ("review_branch", shown, "\(into) before \(merge.prefix(12))", ["\(before)...\(reviewed)"])
+      }
+    }
+    guard let into else { return nil }
+    // No review branch left: the merge commit of the lane into the mission branch, else the mission's into its target.
+    let missionBranch = MissionPaths.missionBranch(slug: mission.slug)
+    for (source, subject) in [
+      ("lane_merge", "Merge \(laneBranch) into \(missionBranch)"),
+      ("mission_merge", "Merge \(missionBranch) into "),
+      ("mission_merge", "feat(\(missionBranch)): squash merge of mission"),
+    ] {
+      if let merge = await firstLine(["log", "--format=%H", "--fixed-strings", "--grep=\(subject)", into]) {
+        return (source, String(merge.prefix(12)), "\(merge.prefix(12))^1", ["\(merge)^1", merge])
+      }
+    }
+    return nil
+  }
+
+  /// The commit a revision names, nil when it names none.
+  func commit(_ revision: String) async -> String? {
+    await firstLine(["rev-parse", "--verify", "--quiet", "\(revision)^{commit}"])
+  }
+
+  /// The lines of a git command's output (at most 4 MiB of it), none when it failed.
+  func lines(_ arguments: [String]) async -> [String] {
+    let output = await GitText.run(arguments, in: root, limit: 4 << 20)
+    return (output?.text ?? "").split(separator: "\n").map(String.init)
+  }
+
+  /// The first line of a git command's output, nil when it failed or printed nothing.
+  func firstLine(_ arguments: [String]) async -> String? {
+    guard let output = await GitText.run(arguments, in: root, limit: 64 << 10) else { return nil }
+    let line = output.text.split(separator: "\n").first.map(String.init) ?? ""
+    return line.isEmpty ? nil : line
   }
 }

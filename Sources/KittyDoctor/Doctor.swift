@@ -2,6 +2,7 @@ import Foundation
 import KittyBasics
 import KittyCore
 import KittyGit
+import KittyOrchestrator
 
 /// `git kitty doctor`: checks the environment git-kitty runs in and says, per check, what to fix.
 public struct Doctor: Sendable {
@@ -56,17 +57,21 @@ public struct Doctor: Sendable {
   public let environment: [String: String]
   /// Upper bound for each external command (`git --version`, `spec-kitty --version`, …).
   public let timeout: Double
+  /// `doctor --executor` (nil: `[executor] kind` of the repository's orchestrator.toml).
+  public var executorOverride: ExecutorKind?
 
   public init(
-    directory: String, environment: [String: String] = ProcessInfo.processInfo.environment, timeout: Double = 30
+    directory: String, environment: [String: String] = ProcessInfo.processInfo.environment, timeout: Double = 30,
+    executor: ExecutorKind? = nil
   ) {
+    self.executorOverride = executor
     self.directory = directory
     self.environment = ChildProcess.scrubbedEnvironment(environment)
     self.timeout = timeout
   }
 
   private enum Item: CaseIterable {
-    case libgit2, git, gitKitty, agents, agentCLIs, specKitty, sandbox, repository
+    case libgit2, git, gitKitty, agents, agentCLIs, specKitty, sandbox, executor, repository
   }
 
   /// Runs every check; the slow ones (spec-kitty starts in seconds) run at the same time as the others.
@@ -80,6 +85,7 @@ public struct Doctor: Sendable {
       case .agentCLIs: return agentCLIs()
       case .specKitty: return [specKitty()]
       case .sandbox: return [sandbox()]
+      case .executor: return executor()
       case .repository: return repositoryChecks()
       }
     }

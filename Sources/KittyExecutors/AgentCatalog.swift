@@ -11,7 +11,7 @@ public enum AgentRole: String, Sendable, Codable {
 }
 
 /// How an agent CLI reports what it did on stdout.
-public enum AgentOutputFormat: String, Sendable, Equatable {
+public enum AgentOutputFormat: String, Sendable, Equatable, Codable {
   /// Plain text, copied to the log as it comes.
   case text
   /// Claude Code's `--output-format stream-json --verbose`.
@@ -58,8 +58,8 @@ public struct AgentPaths: Sendable, Equatable {
 }
 
 /// How an agent CLI is run: its argv for each role, how it receives the prompt, how it reports.
-public struct AgentSpec: Sendable, Equatable {
-  public enum PromptVia: String, Sendable { case stdin, argv, file }
+public struct AgentSpec: Sendable, Equatable, Codable {
+  public enum PromptVia: String, Sendable, Codable { case stdin, argv, file }
 
   public var id: String
   /// The executable (PATH lookup) and fixed arguments.
@@ -81,7 +81,7 @@ public struct AgentSpec: Sendable, Equatable {
   /// needs namespaces the outer sandbox does not grant); nil: the same as outside. Dropped when `args` are set.
   public var sandboxedArgs: RoleArgs?
 
-  public struct RoleArgs: Sendable, Equatable {
+  public struct RoleArgs: Sendable, Equatable, Codable {
     public var implementation: [String]
     public var review: [String]
   }
@@ -268,6 +268,8 @@ public enum AgentCatalog {
     public var promptVia: String?
     public var output: String?
     public var network: SandboxNetwork?
+    /// `resume = false`: rework starts a fresh session even where the CLI could continue the implementer's.
+    public var resume: Bool?
     public init() {}
   }
 
@@ -310,6 +312,7 @@ public enum AgentCatalog {
       spec.model = settings.model
       spec.timeoutSeconds = settings.timeoutSeconds
       if let network = settings.network { spec.network = network }
+      if settings.resume == false { spec.resumeArgs = nil }
     }
     if spec.command.isEmpty { throw .noCommand(id) }
     return spec

@@ -24,7 +24,7 @@ public struct AgentUsage: Sendable, Equatable, Codable {
 }
 
 /// What a structured agent run said about itself, read from its JSON events.
-public struct AgentReport: Sendable, Equatable {
+public struct AgentReport: Sendable, Equatable, Codable {
   public var sessionID: String?
   /// The last assistant message: where the verdict is read (never from the echoed prompt).
   public var finalText: String?

@@ -20,6 +20,8 @@ public struct AgentInvocation: Sendable {
   public var feedback: String?
   /// Continue this CLI session (rework), when the CLI can.
   public var resumeSession: String?
+  /// The orchestrator run it belongs to (cluster executors name their jobs and refs after it).
+  public var runID: String?
 
   public init(
     spec: AgentSpec, role: AgentRole, wpID: String, missionSlug: String, attempt: Int, cycle: Int, paths: AgentPaths,
@@ -56,15 +58,20 @@ public enum AgentFailure: String, Sendable, Codable {
   case stopped
 }
 
-/// How an agent run ended, as the orchestrator needs it.
-public struct AgentOutcome: Sendable {
+/// How an agent run ended, as the orchestrator needs it (Codable: a cluster job sends it back in its result).
+public struct AgentOutcome: Sendable, Codable {
   public var status: ExitStatus?
   public var failure: AgentFailure?
   /// What went wrong, in the CLI's own words where it said.
   public var errorLine: String?
   public var seconds: Double
+  /// From the agent's start to its exit (its output drained): the CLI's own time, without git-kitty's work around
+  /// it (prompt, transcript, verdict, a sandbox's fetch-back); nil when it did not start.
+  public var processSeconds: Double?
   public var verdict: Verdict?
   public var report: AgentReport
+  /// What the executor wants said about the run besides its outcome (a refused push, work committed for it).
+  public var notes: [String] = []
 
   public init(
     status: ExitStatus?, failure: AgentFailure?, errorLine: String?, seconds: Double, verdict: Verdict? = nil,
@@ -86,13 +93,20 @@ public struct AgentOutcome: Sendable {
   }
 }
 
+/// Where an agent run lives while it runs: a process group on this machine, or a scheduler's job.
+public enum AgentHandle: Sendable, Equatable {
+  case process(Int32)
+  /// A cluster job, by the scheduler's id, and the node it runs on once the scheduler has placed it.
+  case job(id: String, node: String?)
+}
+
 /// Runs agent invocations. The local executor runs them in place; sandboxed and cluster executors implement the
 /// same protocol.
 public protocol Executor: Sendable {
   var name: String { get }
-  /// Runs the invocation to its end (cancellation of the calling task tears the agent down). `started` gets the
-  /// agent's process group id as soon as it exists.
-  func run(_ invocation: AgentInvocation, started: @escaping @Sendable (Int32) -> Void) async -> AgentOutcome
+  /// Runs the invocation to its end (cancellation of the calling task tears the agent down). `started` hears where
+  /// the agent runs as soon as that is known (and again when it changes, e.g. a job placed on a node).
+  func run(_ invocation: AgentInvocation, started: @escaping @Sendable (AgentHandle) -> Void) async -> AgentOutcome
 }
 
 /// Runs agents on this machine: each in its own process group, with a scrubbed environment, the prompt in a file,
@@ -105,8 +119,10 @@ public struct LocalExecutor: Executor {
     self.grace = grace
   }
 
-  public func run(_ invocation: AgentInvocation, started: @escaping @Sendable (Int32) -> Void) async -> AgentOutcome {
-    await run(invocation, confinement: nil, started: started)
+  public func run(_ invocation: AgentInvocation, started: @escaping @Sendable (AgentHandle) -> Void) async
+    -> AgentOutcome
+  {
+    await run(invocation, confinement: nil) { started(.process($0)) }
   }
 
   /// How a confining executor changes a run: the command line it starts instead (given the agent's argv with the
@@ -167,10 +183,17 @@ public struct LocalExecutor: Executor {
     if invocation.spec.output != .text {
       request.stdoutLines = { line in transcript.consume(line) }
     }
+    let spawned = Date()
     let result = await ProcessRunner.run(request, started: started)
+    let processSeconds = Date().timeIntervalSince(spawned)
     if let confinement, let note = await confinement.afterExit() { transcript.append("=== \(note) ===\n") }
     let seconds = Date().timeIntervalSince(begin)
     let report = transcript.report
+    func timed(_ outcome: AgentOutcome) -> AgentOutcome {
+      var outcome = outcome
+      outcome.processSeconds = processSeconds
+      return outcome
+    }
     switch result {
     case .failure(let failure):
       transcript.append("=== could not start: \(failure.message) ===\n")
@@ -186,26 +209,30 @@ public struct LocalExecutor: Executor {
             ? Verdict.parse(message: LogTail.read(invocation.logFile, bytes: 64 << 10)) : nil))
         : nil
       if ended.cancelled {
-        return AgentOutcome(
-          status: ended.status, failure: .stopped, errorLine: "stopped", seconds: seconds, report: report)
+        return timed(
+          AgentOutcome(
+            status: ended.status, failure: .stopped, errorLine: "stopped", seconds: seconds, report: report))
       }
       if ended.timedOut {
-        return AgentOutcome(
-          status: ended.status, failure: .timeout, errorLine: "timed out after \(Int(invocation.timeout))s",
-          seconds: seconds, verdict: verdict, report: report)
+        return timed(
+          AgentOutcome(
+            status: ended.status, failure: .timeout, errorLine: "timed out after \(Int(invocation.timeout))s",
+            seconds: seconds, verdict: verdict, report: report))
       }
       if ended.status.isSuccess && report.error == nil {
-        return AgentOutcome(
-          status: ended.status, failure: nil, errorLine: nil, seconds: seconds, verdict: verdict, report: report)
+        return timed(
+          AgentOutcome(
+            status: ended.status, failure: nil, errorLine: nil, seconds: seconds, verdict: verdict, report: report))
       }
       // Structured CLIs say what went wrong; for text CLIs the end of their own output is all there is.
       let errorText = report.error ?? Self.lastOutputLine(invocation.logFile)
       let failure =
         Self.classify(status: report.apiStatus, category: report.errorCategory)
         ?? Self.classify(report.error ?? LogTail.read(invocation.logFile, bytes: 4096))
-      return AgentOutcome(
-        status: ended.status, failure: failure, errorLine: errorText.map { String($0.prefix(500)) }, seconds: seconds,
-        verdict: verdict, report: report)
+      return timed(
+        AgentOutcome(
+          status: ended.status, failure: failure, errorLine: errorText.map { String($0.prefix(500)) }, seconds: seconds,
+          verdict: verdict, report: report))
     }
   }
 
@@ -297,14 +324,5 @@ final class Transcript: Sendable {
 
   var report: AgentReport { state.withLock { $0.parser.report } }
 
-  private static func write(_ fd: Int32, _ text: String) {
-    guard fd >= 0 else { return }
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-      if written <= 0 { return }
-      offset += written
-    }
-  }
+  private static func write(_ fd: Int32, _ text: String) { FileAppend.write(fd, text) }
 }

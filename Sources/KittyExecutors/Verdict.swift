@@ -4,7 +4,7 @@ import KittyCore
 /// A reviewer's verdict: from the verdict file the prompt names, else from a `KITTY_VERDICT:` line or a
 /// `{"verdict": …}` object in its final message (structured CLIs) or at the end of its output (text CLIs).
 /// Markdown around the marker (`**KITTY_VERDICT: approved**`, backticks, a quote, a heading) is tolerated.
-public struct Verdict: Sendable, Equatable {
+public struct Verdict: Sendable, Equatable, Codable {
   public var approved: Bool
   public var feedback: String
 

@@ -48,7 +48,7 @@ extension Repository {
     }
   }
 
-  private func conflictPaths(_ index: OpaquePointer) throws(GitError) -> [String] {
+  func conflictPaths(_ index: OpaquePointer) throws(GitError) -> [String] {
     var iterator: OpaquePointer?
     try git("git_index_conflict_iterator_new") { git_index_conflict_iterator_new(&iterator, index) }
     defer { git_index_conflict_iterator_free(iterator) }

@@ -1,5 +1,6 @@
 import Foundation
 import KittyBasics
+import KittyCluster
 import KittyCore
 import KittyExecutors
 import KittyGit
@@ -18,6 +19,8 @@ public struct OrchestrateOptions: Sendable {
   public var merge = false
   public var target: String?
   public var strategy: String?
+  /// With merge: land the approved lanes without asking the host to accept the mission first.
+  public var skipAcceptance = false
   public var config: OrchestratorConfig
   /// Stop starting agent runs once this much was spent (USD, as the CLIs report it).
   public var maxCostUSD: Double?
@@ -28,6 +31,9 @@ public struct OrchestrateOptions: Sendable {
   public var backoffBase: Double
   /// `--sandbox` (nil: `[sandbox] mode`, else bwrap when it works here).
   public var sandbox: SandboxMode?
+  /// `--executor` (nil: `[executor] kind`).
+  public var executor: ExecutorKind?
+  public var executorKind: ExecutorKind { executor ?? config.executor }
   public var requestedSandbox: SandboxMode? { sandbox ?? config.sandbox.mode }
 
   public init(root: String, mission: String, config: OrchestratorConfig) {
@@ -49,6 +55,8 @@ public struct OrchestrateOptions: Sendable {
       "max_concurrent": .int(maxConcurrent), "merge": .bool(merge), "target": .optional(target),
       "strategy": .optional(strategy), "max_cost_usd": maxCostUSD.map { .double($0) } ?? .null,
       "on_budget": .string(onBudget.rawValue), "sandbox": .optional(sandbox?.rawValue),
+      "executor": .optional(executor?.rawValue),
+      "skip_acceptance": .bool(skipAcceptance),
     ]
   }
 
@@ -325,24 +333,66 @@ public actor Orchestrator {
       // A resumed or repeated run whose merge already happened: there is nothing left to merge.
       return finish(state: .completed, exitCode: 0, summary: "mission \(slug) is done: every WP is already merged")
     }
-    do throws(HostError) {
-      try await host.acceptMission(mission: slug, actor: options.actor)
-    } catch {
-      if !lanes.values.allSatisfy({ $0 == .done }) {
-        return finish(state: .attention, exitCode: 1, summary: "accept-mission failed: \(error.message)")
+    if options.skipAcceptance {
+      emit(ProgressEvent("accept-skipped", "acceptance skipped (--skip-acceptance): landing the approved lanes"))
+    } else {
+      do throws(HostError) {
+        try await host.acceptMission(mission: slug, actor: options.actor)
+      } catch {
+        if !lanes.values.allSatisfy({ $0 == .done }) {
+          return finish(
+            state: .attention, exitCode: 1,
+            summary: "accept-mission failed: \(error.message)\(Self.outstanding(error.details))\n"
+              + "Fix what the host names, then: git kitty resume (or land without the host's acceptance: "
+              + "git kitty resume --skip-acceptance)")
+        }
       }
     }
+    let verb = (try? await host.capabilities().landingVerb) ?? "merge-mission"
     let merge: HostMergeResult
     do throws(HostError) {
       merge = try await host.mergeMission(mission: slug, target: options.target, strategy: options.strategy)
     } catch {
+      let code = error.details["preflight_error_code"]?.stringValue.map { " (\($0))" } ?? ""
       let details = error.details["errors"].map { " " + JSONWriter.pythonDefault.string($0) } ?? ""
-      return finish(state: .attention, exitCode: 1, summary: "merge-mission failed: \(error.message)\(details)")
+      return finish(
+        state: .attention, exitCode: 1,
+        summary: "\(verb) failed\(code): \(error.message)\(details)\(predictedConflicts())")
     }
     emit(ProgressEvent("merged", "merged into \(merge.targetBranch ?? "the target")"))
-    var summary = "mission \(slug) accepted and merged into \(merge.targetBranch ?? "its target")"
+    var summary =
+      "mission \(slug) \(options.skipAcceptance ? "merged (acceptance skipped)" : "accepted and merged") into "
+      + (merge.targetBranch ?? "its target")
     if !merge.kept.isEmpty { summary += "; kept for you: " + merge.kept.joined(separator: ", ") }
     return finish(state: .completed, exitCode: 0, summary: summary)
+  }
+
+  /// After a failed merge: the conflicts an in-memory merge of the approved lanes predicts (`git kitty mission
+  /// check`), one line each, and what to do next; empty when it predicts none.
+  private func predictedConflicts() -> String {
+    guard let repository = try? HostRepository.locate(from: options.root),
+      let check = try? NativeHost(repository: repository).checkMission(slug, target: options.target),
+      !check.report.conflicts.isEmpty
+    else { return "" }
+    let lines = check.report.conflicts.map { conflict in
+      "\n  conflict: \(conflict.between.joined(separator: " x ")) [\(conflict.wpIDs.joined(separator: ", "))]: "
+        + conflict.paths.joined(separator: ", ")
+    }
+    return lines.joined()
+      + "\nResolve them on the lane branches (git kitty mission check \(slug) shows them), then: git kitty resume"
+  }
+
+  /// What a refused accept-mission names: spec-kitty 4.0's readiness checks (`outstanding`, by kind) and the WPs
+  /// that are not finished, one per line.
+  static func outstanding(_ details: JSONObject) -> String {
+    var lines: [String] = []
+    for (kind, items) in details["outstanding"]?.objectValue ?? [:] {
+      for item in items.arrayValue ?? [] { lines.append("\(kind): \(item.stringValue ?? "\(item)")") }
+    }
+    if let wps = details["incomplete_wps"]?.arrayValue?.compactMap(\.stringValue), !wps.isEmpty {
+      lines.append("incomplete: " + wps.joined(separator: ", "))
+    }
+    return lines.map { "\n  " + $0.replacingOccurrences(of: "\n", with: "\n    ") }.joined()
   }
 
   private func finish(state final: RunState.Status, exitCode: Int32, summary: String) -> RunResult {
@@ -369,5 +419,7 @@ public actor Orchestrator {
 
   private func removeRunScratch() {
     try? FileManager.default.removeItem(atPath: scratchDirectory)
+    // Every WP task has ended, so no cluster job of this run is waited on any more.
+    JobLedger(root: options.root, run: runID).removeAll()
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KittyCluster
 import KittyCore
 import KittyExecutors
 import TOMLKit
@@ -29,6 +30,9 @@ public struct OrchestratorConfig: Sendable, Equatable {
   public var worktreeSetupTimeout: Double = 1800
   /// `[sandbox]`: how agents are confined (mode, network, deny_read, writable).
   public var sandbox = SandboxSettings()
+  /// `[executor] kind`: where agents run (this machine, or a Slurm cluster with `[executor.slurm]`).
+  public var executor: ExecutorKind = .local
+  public var slurm = SlurmSettings()
 
   public static let fileName = ".kittify/orchestrator.toml"
 
@@ -128,6 +132,12 @@ public struct OrchestratorConfig: Sendable, Equatable {
         settings.promptVia = table["prompt_via"]?.stringValue
         settings.output = table["output"]?.stringValue
         if let t = table["timeout_seconds"]?.intValue { settings.timeoutSeconds = Double(t) }
+        if let v = table["resume"] {
+          guard let resume = v.boolValue else {
+            throw Invalid(message: "\(fileName): agents.\(key).resume must be true or false")
+          }
+          settings.resume = resume
+        }
         if let v = table["network"] {
           guard let network = v.stringValue.flatMap(SandboxNetwork.init(rawValue:)) else {
             throw Invalid(message: "\(fileName): agents.\(key).network must be \"shared\" or \"none\"")
@@ -154,6 +164,9 @@ public struct OrchestratorConfig: Sendable, Equatable {
     }
     if let sandbox = value["sandbox"] {
       config.sandbox = try parseSandbox(sandbox)
+    }
+    if let executor = value["executor"] {
+      try parseExecutor(executor, into: &config)
     }
     return config
   }
@@ -187,4 +200,61 @@ public struct OrchestratorConfig: Sendable, Equatable {
     settings.writable = try paths("writable")
     return settings
   }
+
+  static func parseExecutor(_ value: JSONValue, into config: inout OrchestratorConfig) throws(Invalid) {
+    guard case .object(let table) = value else { throw Invalid(message: "\(fileName): [executor] must be a table") }
+    if let kind: ExecutorKind = try choice(table["kind"], "executor.kind") { config.executor = kind }
+    guard let slurm = table["slurm"] else { return }
+    guard case .object(let settings) = slurm else {
+      throw Invalid(message: "\(fileName): [executor.slurm] must be a table")
+    }
+    let known = [
+      "partition", "time_limit", "sbatch_args", "repository", "git_kitty", "work_directory", "cpus_per_job",
+      "poll_seconds",
+    ]
+    if let unknown = settings.keys.sorted().first(where: { !known.contains($0) }) {
+      throw Invalid(
+        message: "\(fileName): executor.slurm.\(unknown) is not a setting (known: \(known.joined(separator: ", ")))")
+    }
+    func text(_ key: String) throws(Invalid) -> String? {
+      guard let v = settings[key] else { return nil }
+      guard let s = v.stringValue, !s.trimmingWhitespace.isEmpty else {
+        throw Invalid(message: "\(fileName): executor.slurm.\(key) must be a non-empty string")
+      }
+      return s
+    }
+    config.slurm.partition = try text("partition")
+    config.slurm.timeLimit = try text("time_limit")
+    config.slurm.repository = try text("repository")
+    config.slurm.gitKitty = try text("git_kitty")
+    if let directory = try text("work_directory") {
+      guard directory.hasPrefix("/") else {
+        throw Invalid(message: "\(fileName): executor.slurm.work_directory must be an absolute path on the nodes")
+      }
+      config.slurm.workDirectory = directory
+    }
+    if let v = settings["sbatch_args"] {
+      guard let items = v.arrayValue?.compactMap(\.stringValue), items.count == v.arrayValue?.count else {
+        throw Invalid(message: "\(fileName): executor.slurm.sbatch_args must be a list of strings")
+      }
+      config.slurm.sbatchArgs = items
+    }
+    if let v = settings["cpus_per_job"] {
+      guard let n = v.intValue, n > 0 else {
+        throw Invalid(message: "\(fileName): executor.slurm.cpus_per_job must be a positive integer")
+      }
+      config.slurm.cpusPerJob = n
+    }
+    if let v = settings["poll_seconds"] {
+      guard let n = v.doubleValue, n >= 0.1, n <= 60 else {
+        throw Invalid(message: "\(fileName): executor.slurm.poll_seconds must be a number from 0.1 to 60")
+      }
+      config.slurm.pollSeconds = n
+    }
+  }
+}
+
+/// Where a run's agents run: `--executor`, else `[executor] kind`.
+public enum ExecutorKind: String, Sendable, Equatable, CaseIterable {
+  case local, slurm
 }

@@ -9,13 +9,6 @@ extension Preflight {
   /// run does not say "ready" for a run that can only fail after every agent has worked).
   static func mergeProblems(options: OrchestrateOptions, host: HostKind, slug: String?) -> [String] {
     var problems: [String] = []
-    let strategy = options.strategy ?? "merge"
-    let supported = host == .native ? ["merge", "squash"] : ["merge", "rebase", "squash"]
-    if !supported.contains(strategy) {
-      problems.append(
-        "--merge --strategy \(strategy): the \(host.rawValue) host merges with \(supported.joined(separator: " or ")) "
-          + "only, so the run would fail at its merge. Pass --strategy \(supported[0]) or merge by hand")
-    }
     guard let slug, let context = try? RepositoryContext.locate(from: options.root),
       let mission = try? Mission(repoRoot: context.root, slug: slug)
     else { return problems }

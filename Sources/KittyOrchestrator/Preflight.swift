@@ -15,6 +15,11 @@ public enum Preflight {
     public var ok: Bool { problems.isEmpty }
   }
 
+  /// The verbs a run calls (the landing verb is chosen from what the host offers).
+  static let neededVerbs = [
+    "mission-state", "list-ready", "resolve-workspace", "start-implementation", "start-review", "transition",
+  ]
+
   public static func check(options: OrchestrateOptions, host: any MissionHost, slug: String?) async -> Report {
     var report = Report()
     report.sandbox = await SandboxChoice.resolve(requested: options.requestedSandbox)
@@ -24,11 +29,14 @@ public enum Preflight {
       report.notes.append(report.sandbox.note)
     }
     do {
-      let version = try await host.contractVersion()
+      let offered = try await host.capabilities()
+      let version = offered.contractVersion
       if let parsed = SemanticVersion(version), parsed < SemanticVersion("1.2.0")! {
         report.problems.append("host contract \(version) is older than 1.2.0 (resolve-workspace is needed)")
+      } else if let missing = Self.neededVerbs.first(where: { !offered.supports($0) }) {
+        report.problems.append("host contract \(version) does not offer \(missing)")
       } else {
-        report.notes.append("host \(host.kind.rawValue): contract \(version)")
+        report.notes.append("host \(host.kind.rawValue): contract \(version), lands with \(offered.landingVerb)")
       }
     } catch {
       report.problems.append("host \(host.kind.rawValue) did not answer contract-version: \(error.message)")

@@ -1,4 +1,5 @@
 import Foundation
+import KittyCluster
 import KittyCore
 import KittyExecutors
 import KittyHost
@@ -105,15 +106,18 @@ public struct RunStatus: Sendable {
     var lines = ["run \(state.runID)  mission \(state.mission)  \(shownState)  started \(state.startedAt)"]
     lines.append(
       "WP     lane          phase        agent        runs retries  elapsed  alive  cost       log / last error")
+    // (alive: "yes" for an agent process here, "job <id>@<node>" for a cluster job)
     for wp in Set(state.wps.keys).union(lanes.keys).sorted() {
       let s = state.wps[wp] ?? WPRunState()
       let elapsed = Self.elapsed(s, live: running).map { TableProgress.duration($0) } ?? "-"
-      let alive = s.pid.map(ProcessGroups.isAlive) == true ? "yes" : "-"
+      let alive =
+        s.job.map { "job \($0)" + (s.node.map { "@\($0)" } ?? "") }
+        ?? (s.pid.map(ProcessGroups.isAlive) == true ? "yes" : "-")
       func pad(_ text: String, _ n: Int) -> String { text.padding(toLength: n, withPad: " ", startingAt: 0) }
       lines.append(
         pad(wp, 6) + " " + pad(lanes[wp] ?? "?", 13) + " " + pad(s.phase.rawValue, 12) + " " + pad(s.agent ?? "-", 12)
-          + " "
-          + pad(String(s.attempt), 4) + " " + pad(String(s.retries), 8) + " " + pad(elapsed, 8) + " " + pad(alive, 6)
+          + " " + pad(String(s.attempt), 4) + " " + pad(String(s.retries), 8) + " " + pad(elapsed, 8) + " "
+          + pad(alive, max(6, alive.count))
           + " " + pad(Self.cost(s.usage), 10) + " " + (s.lastError ?? s.log ?? ""))
     }
     let total = state.usage
@@ -145,6 +149,7 @@ public enum RunAbort {
       state = RunState.load(root: root) ?? state
     }
     ProcessGroups.killOrphans(state, root: root)
+    report += await ClusterJobs.cancel(root: root, run: state.runID)
     // 2. Release our claims through the host the run used: WPs we held in flight go back to planned (or stay,
     //    with a note, if refused).
     let host = (HostKind(rawValue: state.host) ?? .native).make(root: root)
@@ -162,7 +167,10 @@ public enum RunAbort {
     }
     state.state = .aborted
     state.summary = "aborted by git kitty abort at \(Timestamp.isoNow())"
-    for key in state.wps.keys { state.wps[key]?.pid = nil }
+    for key in state.wps.keys {
+      state.wps[key]?.pid = nil
+      state.wps[key]?.job = nil
+    }
     state.save(root: root)
     RuntimeFiles.sweepRunDirectories(root: root, keeping: nil)
     report.append("recorded the abort of run \(state.runID)")

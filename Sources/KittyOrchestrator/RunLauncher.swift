@@ -31,7 +31,8 @@ public enum RunLauncher {
     defer { lock.release() }
     if let saved = resuming { ProcessGroups.killOrphans(saved, root: options.root) }
     if let warning = preflight.sandbox.warning { warn(warning) }
-    let executor = preflight.sandbox.executor(config: options.config, root: options.root)
+    let executor = preflight.sandbox.executor(
+      config: options.config, root: options.root, kind: options.executorKind, requested: options.requestedSandbox)
     let orchestrator = Orchestrator(
       options: options, host: host, executor: executor, sink: sink, slug: slug, resuming: state)
     let handlers = installSignalHandlers(orchestrator)

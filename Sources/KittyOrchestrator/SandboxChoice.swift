@@ -1,4 +1,5 @@
 import Foundation
+import KittyCluster
 import KittyExecutors
 
 /// Which sandbox a run's agents get: `--sandbox`, else `[sandbox] mode`, else bwrap when bubblewrap works here and
@@ -29,8 +30,14 @@ public struct SandboxChoice: Sendable, Equatable {
     }
   }
 
-  /// The executor for this choice.
-  public func executor(config: OrchestratorConfig, root: String) -> any Executor {
+  /// The executor for this choice: on this machine, or (`kind` slurm) as cluster jobs that ask the nodes for the
+  /// sandbox that was asked for here.
+  public func executor(
+    config: OrchestratorConfig, root: String, kind: ExecutorKind = .local, requested: SandboxMode? = nil
+  ) -> any Executor {
+    if kind == .slurm {
+      return SlurmExecutor(settings: config.slurm, root: root, sandbox: requested, sandboxSettings: config.sandbox)
+    }
     guard mode == .bwrap, let bwrap else { return LocalExecutor() }
     return SandboxedExecutor(bwrap: bwrap, settings: config.sandbox, root: root)
   }

@@ -135,9 +135,10 @@ struct WorkPackageFlow: Sendable {
           return .failure(.setAside("the cost budget is spent before its \(role.rawValue) (it keeps its lane; resume)"))
         }
         let before = WorkspaceGit.head(c.workspace)
-        // Rework continues the implementer's own session where the CLI can.
+        // Rework continues the implementer's own session where the CLI can (and is not told not to).
         let state = await orchestrator.wpState(wp)
-        let session = role == .rework && state?.sessionAgent == spec.id ? state?.session : nil
+        let session =
+          role == .rework && state?.sessionAgent == spec.id && spec.resumeArgs != nil ? state?.session : nil
         let outcome = await runAgent(
           spec, role: role, context: c, feedback: feedback, cycle: cycle, verdictFile: nil, resumeSession: session)
         let stopNow = await stopped
@@ -176,8 +177,13 @@ struct WorkPackageFlow: Sendable {
   }
 
   /// in_progress → for_review, never forced: the host's commit gate must pass. The orchestrator records the
-  /// subtasks itself (agents are not asked to run git-kitty).
+  /// subtasks itself, the way the host reads them (agents are not asked to run git-kitty or spec-kitty).
   func handOff(_ c: Context) async -> Step {
+    do throws(HostError) {
+      try await host.markSubtasksDone(mission: slug, wp: wp, subtasks: c.subtasks)
+    } catch {
+      return .failure(await block("its subtasks could not be recorded as done: \(error.message)"))
+    }
     var request = HostTransition(mission: slug, wp: wp, to: .forReview, actor: actor)
     request.policy = orchestrator.policy
     request.note = "implementation complete"
@@ -415,6 +421,7 @@ struct WorkPackageFlow: Sendable {
     var fields: JSONObject = [
       "agent": .string(spec.id), "role": .string(role.rawValue), "seconds": .double(outcome.seconds),
     ]
+    if let process = outcome.processSeconds { fields["process_seconds"] = .double(process) }
     if let usage = report.usage {
       fields["input_tokens"] = .int(usage.inputTokens)
       fields["output_tokens"] = .int(usage.outputTokens)
@@ -435,16 +442,35 @@ struct WorkPackageFlow: Sendable {
   func runTracked(_ invocation: AgentInvocation) async -> AgentOutcome {
     let orchestrator = self.orchestrator
     let wp = self.wp
-    let outcome = await orchestrator.executor.run(invocation) { pid in
-      let start = ProcessGroups.startTime(pid)
-      Task {
-        await orchestrator.update(wp) {
-          $0.pid = pid
-          $0.pidStart = start
+    var invocation = invocation
+    invocation.runID = orchestrator.runID
+    let outcome = await orchestrator.executor.run(invocation) { handle in
+      switch handle {
+      case .process(let pid):
+        let start = ProcessGroups.startTime(pid)
+        Task {
+          await orchestrator.update(wp) {
+            $0.pid = pid
+            $0.pidStart = start
+          }
+        }
+      case .job(let id, let node):
+        Task {
+          await orchestrator.update(wp) {
+            $0.job = id
+            $0.node = node
+          }
+          let place = node.map { "running on \($0)" } ?? "submitted"
+          await orchestrator.emit(
+            ProgressEvent("job", wp: wp, "job \(id) \(place)", fields: ["job": .string(id), "node": .optional(node)]))
         }
       }
     }
-    await update { $0.pid = nil }
+    await update {
+      $0.pid = nil
+      $0.job = nil
+    }
+    for note in outcome.notes { await emit(note, "executor-note") }
     return outcome
   }
 

@@ -51,6 +51,14 @@ public struct MissionMerger: Sendable {
     }
     var targetTip = targetStart
     let targetTree = try repo.commit(targetStart).tree
+    if strategy == .rebase {
+      targetTip = try Self.replay(
+        repo.commits(from: missionTip, notIn: targetStart), onto: targetStart, target: target,
+        missionBranch: missionBranch, repo: repo)
+      return Plan(
+        missionBranch: missionBranch, missionStart: missionStart, missionTip: missionTip, target: target,
+        targetStart: targetStart, targetTip: targetTip, mergedLanes: lanes.map(\.0))
+    }
     switch try repo.mergeInMemory(ours: targetStart, theirs: missionTip) {
     case .upToDate: break
     case .fastForward(let next) where try strategy == .squash && repo.commit(next).tree == targetTree:
@@ -77,6 +85,33 @@ public struct MissionMerger: Sendable {
     return Plan(
       missionBranch: missionBranch, missionStart: missionStart, missionTip: missionTip, target: target,
       targetStart: targetStart, targetTip: targetTip, mergedLanes: lanes.map(\.0))
+  }
+
+  /// The rebase strategy: each commit of the mission that the target lacks, oldest first, re-applied on top of the
+  /// target as a new commit with its author and message (in memory; nothing moves here). A merge commit (the lanes'
+  /// merges into the mission branch, a dependency lane merged into a lane) brings nothing of its own: the commits
+  /// it joins are replayed themselves. A commit whose change the target has already is left out, so a repeat adds
+  /// nothing. The first conflict stops it with the commit and the paths.
+  static func replay(_ commits: [OID], onto start: OID, target: String, missionBranch: String, repo: Repository)
+    throws -> OID
+  {
+    var tip = start
+    for id in commits {
+      let commit = try repo.commit(id)
+      guard commit.parents.count == 1 else { continue }
+      switch try repo.cherryPickInMemory(id, onto: tip) {
+      case .upToDate, .fastForward: continue
+      case .merged(let tree):
+        tip = try repo.createCommit(
+          tree: tree, parents: [tip], message: commit.message,
+          author: Signature(name: commit.authorName, email: commit.authorEmail))
+      case .conflict(let paths):
+        throw WorkspaceError.mergeConflict(
+          laneID: target, merging: "commit \(id.short) (\(commit.summary)) of \(missionBranch), rebased,",
+          paths: paths)
+      }
+    }
+    return tip
   }
 
   /// Moves the mission branch and the target to the planned commits. The target's checkout (if any) is

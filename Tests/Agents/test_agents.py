@@ -63,8 +63,9 @@ Create `{file}` so that `sh ./test.sh` passes.
 """
 
 
-def make_repo(root, kitty_env):
-    """A repository on a feature branch with a finalized 2-WP mission; returns (repo, slug)."""
+def make_repo(root, kitty_env, independent=False):
+    """A repository on a feature branch with a finalized 2-WP mission (WP02 depends on WP01 unless `independent`);
+    returns (repo, slug)."""
     repo = os.path.join(root, "repo")
     os.makedirs(repo)
     git = lambda *a: sh(["git"] + list(a), repo, env=kitty_env)
@@ -85,7 +86,7 @@ def make_repo(root, kitty_env):
     git("commit", "-qm", "chore: git kitty init")
     slug = sh(["git", "kitty", "mission", "new", "greeter"], repo, env=kitty_env).stdout.strip()
     tasks = os.path.join(repo, "kitty-specs", slug, "tasks")
-    for n, (title, deps) in enumerate([("Hello", ""), ("Bonjour", "WP01")], start=1):
+    for n, (title, deps) in enumerate([("Hello", ""), ("Bonjour", "" if independent else "WP01")], start=1):
         wp = "WP%02d" % n
         subtasks = ["T%03d" % (2 * n - 1), "T%03d" % (2 * n)]
         with open(os.path.join(tasks, "%s-%s.md" % (wp, title.lower())), "w") as f:
@@ -137,7 +138,7 @@ def happy_rules():
 # ---------------------------------------------------------------- one run
 
 class Run:
-    def __init__(self, name, bin_path, keep):
+    def __init__(self, name, bin_path, keep, independent=False):
         self.name = name
         # Not under /tmp: Codex's workspace-write sandbox always lets an agent write /tmp and $TMPDIR, which would
         # make every "cannot write outside its worktree" check pass for the wrong reason.
@@ -148,7 +149,7 @@ class Run:
         self.kitty_env["PATH"] = os.path.dirname(bin_path) + os.pathsep + self.kitty_env.get("PATH", "")
         for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
             self.kitty_env.pop(key, None)
-        self.repo, self.slug = make_repo(self.root, self.kitty_env)
+        self.repo, self.slug = make_repo(self.root, self.kitty_env, independent)
         self.server = None
         self.events = []
         self.result = None
@@ -388,6 +389,29 @@ def budget(run, cli, action):
     check(cost > 0, "no cost recorded")
 
 
+def budget_stop(run, cli):
+    """`--on-budget stop`: WP01 and WP02 start together; WP01's implementer spends the budget while WP02's is still
+    working, so WP02's agent is stopped at once (not waited for), nothing else starts, and the run says so."""
+    fast_config(run)
+    slow = [{"sleep": 60, "text": "WP02 took too long"}]
+    run.start_server([rule(r"implement WP01 ", implement("WP01", "Hello")), rule(r"implement WP02 ", slow)] +
+                     happy_rules()[:2])
+    rc = run.orchestrate([cli], [cli], extra=["--max-cost-usd", "0.000001", "--on-budget", "stop", "--max-concurrent",
+                                              "2"])
+    check(rc == 1, "a spent budget must end the run needing attention" + run.explain())
+    check(run.seconds < 45, "WP02's agent was waited for, not stopped: %.1f s" % run.seconds)
+    check(run.kinds("budget"), "no budget event")
+    runs = {e.get("wp_id"): e for e in run.kinds("agent-run")}
+    check(set(runs) == {"WP01", "WP02"}, "expected one run of each implementer: %s" % run.kinds("agent-run"))
+    check(not runs["WP01"].get("failure"), "WP01's implementer should have finished: %s" % runs["WP01"])
+    check(runs["WP02"].get("failure") == "stopped", "WP02's implementer was not stopped: %s" % runs["WP02"])
+    check(not [e for e in run.events if "review by" in e.get("message", "")], "a review started after the budget")
+    check("running agents were stopped" in run.result.stderr and "resume" in run.result.stderr, run.explain())
+    lanes = run.lanes()
+    check(lanes["WP01"] not in ("approved", "done") and lanes["WP02"] not in ("approved", "done"), "lanes %s" % lanes)
+    check((run.run_state()["usage"].get("cost_usd") or 0) > 0, "no cost recorded")
+
+
 SCENARIOS = []
 for _cli in ("claude-code", "codex"):
     SCENARIOS += [
@@ -403,6 +427,7 @@ for _cli in ("claude-code", "codex"):
     ]
 SCENARIOS.append(("mixed-codex-implements-claude-reviews", lambda r: happy(r, "codex", "claude-code")))
 SCENARIOS.append(("claude-code-budget-finish", lambda r: budget(r, "claude-code", "finish")))
+SCENARIOS.append(("claude-code-budget-stop", lambda r: budget_stop(r, "claude-code"), {"independent": True}))
 
 
 # `orchestrate --sandbox` for every scenario (None: git-kitty's default, bwrap when it works here).
@@ -424,13 +449,13 @@ def main():
         print("test-agents: %s is missing; run make build" % bin_path, file=sys.stderr)
         return 2
     passed = failed = 0
-    for name, body in SCENARIOS:
+    for name, body, *options in SCENARIOS:
         if args.only and not any(o in name for o in args.only):
             continue
         run = None
         started = time.time()
         try:
-            run = Run(name, bin_path, args.keep)
+            run = Run(name, bin_path, args.keep, **(options[0] if options else {}))
             body(run)
             passed += 1
             print("PASS %-42s %5.1fs" % (name, time.time() - started), flush=True)

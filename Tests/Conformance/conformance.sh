@@ -6,7 +6,12 @@
 #   C: git-kitty authors the mission (init, mission new, WP files, mission finalize); spec-kitty does WP01 and WP03,
 #      git-kitty WP02 and WP04, spec-kitty accepts and merges.
 #
-# After every host step both hosts answer `mission-state` and `list-ready` on the same repository; their `data`
+#   D: `git kitty orchestrate --host spec-kitty --merge` with the script agent drives a fresh spec-kitty 3.2.7 mission
+#      with subtasks from planned to merged (subtasks recorded with `spec-kitty agent tasks mark-status`).
+#   E: the same against spec-kitty 4.0.0rc7 (contract 1.16.0: probed capabilities, consolidate-mission lands the
+#      mission; --skip-acceptance, because 4.0's accept-mission refuses any mission claimed through orchestrator-api).
+#
+# After every host step of A-C both hosts answer `mission-state` and `list-ready` on the same repository; their `data`
 # must be equal, except `work_packages[].last_actor` (spec-kitty 3.2.7 always reports null, git-kitty the actor),
 # which is normalised to null on both sides. One line per step: `ok  step …` or `DIFF step …` (with both JSONs).
 # Exit status: 0 when every step agreed and every final check passed, 1 otherwise.
@@ -14,6 +19,8 @@
 # Usage: bash Tests/Conformance/conformance.sh        (or `make conformance`)
 # Env:   SK_VENV         virtualenv with spec-kitty 3.2.7 (default <repo>/.venv-spec-kitty; installed when missing
 #                        with ../shared/tools/spec-kitty-env.sh)
+#        SK40_VENV       virtualenv with spec-kitty 4.0.0rc7 for E (default ~/.cache/git-kitty/spec-kitty-4.0.0rc7,
+#                        installed from PyPI when missing; outside the repository)
 #        GIT_KITTY_BIN   git-kitty binary (default <repo>/.build/debug/git-kitty)
 #        CONFORMANCE_KEEP=1  keep the temporary repositories (their path is printed)
 set -euo pipefail
@@ -25,6 +32,7 @@ SHARED="$REPO/../shared"
 [ -d "$SHARED/tools" ] || { echo "conformance: $SHARED/tools not found (shared/ must sit next to the repository)" >&2; exit 2; }
 SHARED=$(cd "$SHARED" && pwd)
 SK_VENV=${SK_VENV:-$REPO/.venv-spec-kitty}
+SK40_VENV=${SK40_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/git-kitty/spec-kitty-4.0.0rc7}
 GIT_KITTY_BIN=${GIT_KITTY_BIN:-$REPO/.build/debug/git-kitty}
 case "$SK_VENV" in /*) ;; *) SK_VENV="$PWD/$SK_VENV" ;; esac
 case "$GIT_KITTY_BIN" in /*) ;; *) GIT_KITTY_BIN="$PWD/$GIT_KITTY_BIN" ;; esac
@@ -34,6 +42,12 @@ case "$GIT_KITTY_BIN" in /*) ;; *) GIT_KITTY_BIN="$PWD/$GIT_KITTY_BIN" ;; esac
 if [ ! -x "$SK_VENV/bin/spec-kitty" ]; then
   echo "conformance: installing spec-kitty into $SK_VENV"
   bash "$SHARED/tools/spec-kitty-env.sh" "$SK_VENV"
+fi
+if [ ! -x "$SK40_VENV/bin/spec-kitty" ]; then
+  echo "conformance: installing spec-kitty-cli 4.0.0rc7 into $SK40_VENV"
+  mkdir -p "$(dirname "$SK40_VENV")"
+  python3 -m venv "$SK40_VENV"
+  "$SK40_VENV/bin/pip" install -q "spec-kitty-cli==4.0.0rc7"
 fi
 # spec-kitty init configures git merge drivers that run `spec-kitty merge-driver-*`: every git call in these
 # repositories (ours, git-kitty's libgit2 merges aside, spec-kitty's) needs the venv's bin on PATH.
@@ -341,6 +355,51 @@ direction_c() {
   [ "$DIFFS" = 0 ]
 }
 
+# --- D, E: git kitty orchestrate --host spec-kitty, script agent, to merged -------------------------------------------
+# orchestrated <D|E> <venv> [orchestrate flags…]: a fresh spec-kitty mission (with subtasks) made by that venv's
+# spec-kitty, its WP files given a `sh kitty-implement` block, then one `git kitty orchestrate --host spec-kitty
+# --merge` run; the host must report every WP done and develop must hold the four files.
+orchestrated() {
+  local name=$1 venv=$2 dir="$WORK/$(echo "$1" | tr 'A-Z' 'a-z')" slug file wp rc=0 t0
+  shift 2
+  export PATH="$venv/bin:$PATH"
+  echo "== direction $name: git kitty orchestrate --host spec-kitty --merge on a spec-kitty $("$venv/bin/spec-kitty" --version 2>/dev/null | sed -n 's/.*version //p' | tail -n 1) mission"
+  if ! SK_VENV="$venv" bash "$SHARED/tools/make_spec_kitty_mission.sh" "$dir" lanes >"$WORK/make-$name.log" 2>&1; then
+    echo "FAIL $name: make_spec_kitty_mission.sh failed:"; tail -n 20 "$WORK/make-$name.log" | sed 's/^/    /'; return 1
+  fi
+  slug=$(sed -n 's/^MISSION=//p' "$WORK/make-$name.log" | tail -n 1)
+  cd "$dir"
+  for file in kitty-specs/"$slug"/tasks/WP0*.md; do
+    wp=$(basename "$file" | cut -c1-4)
+    case $wp in WP01) f=core ;; WP02) f=left ;; WP03) f=right ;; *) f=main ;; esac
+    printf '\n```sh kitty-implement\nmkdir -p src && printf '"'"'#!/bin/sh\\necho %s\\n'"'"' > src/%s.sh\n```\n' "$wp" "$f" >>"$file"
+  done
+  git add kitty-specs && git commit -qm "test: script-agent blocks"
+  t0=$(date +%s)
+  "$GIT_KITTY_BIN" orchestrate --mission "$slug" --host spec-kitty --impl-agent script --review-agent script \
+    --sandbox none --merge "$@" >"$WORK/orchestrate-$name.log" 2>&1 || rc=$?
+  if [ $rc != 0 ]; then
+    echo "FAIL $name: git kitty orchestrate exited $rc after $(($(date +%s) - t0)) s:"
+    tail -n 25 "$WORK/orchestrate-$name.log" | sed 's/^/    /'; return 1
+  fi
+  echo "ok  $name: git kitty orchestrate --host spec-kitty ended merged in $(($(date +%s) - t0)) s ($(grep -c 'ready for review' "$WORK/orchestrate-$name.log") hand-offs)"
+  R=$dir
+  host_call sk "$WORK/final-$name-ms" mission-state --mission "$slug" || true
+  if ! conf all-done "$WORK/final-$name-ms"; then
+    echo "FAIL $name: spec-kitty does not report every WP done: $(cat "$WORK/final-$name-ms")"; return 1
+  fi
+  echo "ok  $name: spec-kitty reports all four WPs done"
+  for f in core left right main; do
+    if [ "$(git -C "$dir" show "develop:src/$f.sh" 2>/dev/null | tail -n 1)" = "" ]; then
+      echo "FAIL $name: develop lacks src/$f.sh"; return 1
+    fi
+  done
+  if ! grep -q '"T00[1-4]": "done"' "kitty-specs/$slug/status.json"; then
+    echo "FAIL $name: status.json records no finished subtask"; return 1
+  fi
+  echo "ok  $name: develop holds src/core.sh src/left.sh src/right.sh src/main.sh; subtasks recorded done"
+}
+
 # --- two fresh missions (built concurrently) -------------------------------------------------------------------------
 echo "conformance: spec-kitty $("$SK_VENV/bin/spec-kitty" --version 2>/dev/null | tail -n 1), git-kitty $GIT_KITTY_BIN"
 echo "conformance: building two fresh missions in $WORK (make_spec_kitty_mission.sh, topology lanes)"
@@ -369,7 +428,13 @@ for d in a b c; do
   (direction_$d) >"$WORK/report-$d.log" 2>&1 &
   eval "DIR_PID_$d=$!"
 done
-for d in a b c; do
+(orchestrated D "$SK_VENV") >"$WORK/report-d.log" 2>&1 &
+DIR_PID_d=$!
+# 4.0 keeps global assets under $HOME (~/.kittify, ~/.agents) and refuses a call when another spec-kitty changed them
+# meanwhile: E gets a home of its own.
+(mkdir -p "$WORK/home-e" && HOME="$WORK/home-e" orchestrated E "$SK40_VENV" --skip-acceptance) >"$WORK/report-e.log" 2>&1 &
+DIR_PID_e=$!
+for d in a b c d e; do
   eval "pid=\$DIR_PID_$d"
   wait "$pid" || RESULT=1
   cat "$WORK/report-$d.log"
@@ -377,7 +442,7 @@ done
 
 echo "conformance: total $(($(date +%s) - T_START)) s"
 if [ $RESULT = 0 ]; then
-  echo "conformance: PASS — spec-kitty and git-kitty agreed at every step in all three directions"
+  echo "conformance: PASS — spec-kitty and git-kitty agreed at every step in A, B, C; orchestrate --host spec-kitty merged 3.2.7 (D) and 4.0.0rc7 (E) missions"
 else
   echo "conformance: FAIL"
 fi

@@ -11,8 +11,8 @@ import Testing
     let checks = try #require(report["checks"] as? [[String: Any]])
     #expect(
       checks.map { $0["check"] as? String ?? "" } == [
-        "libgit2", "git", "git-kitty", "agents", "spec-kitty", "sandbox", "repository", "protected branches", "hooks",
-        "merge driver",
+        "libgit2", "git", "git-kitty", "agents", "spec-kitty", "sandbox", "executor", "repository",
+        "protected branches", "hooks", "merge driver",
       ])
     #expect(checks.first { $0["check"] as? String == "merge driver" }?["status"] as? String == "ok")
     #expect(checks.first { $0["check"] as? String == "git-kitty" }?["detail"] as? String == GitKittyBinary.path)

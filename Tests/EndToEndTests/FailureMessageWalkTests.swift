@@ -165,13 +165,27 @@ import Testing
     let repo = try TestSupport.makeRepository()
     defer { try? FileManager.default.removeItem(atPath: (repo as NSString).deletingLastPathComponent) }
     try TestSupport.write("{\"mission\": ", to: "\(repo)/.kittify/orchestrator-run-state.json")
-    for command in [["status", "--json"], ["status"], ["resume"]] {
+    let before = try TestSupport.read("\(repo)/.kittify/orchestrator-run-state.json")
+    for command in [["status", "--json"], ["status"], ["resume"], ["abort"]] {
       let result = try run(command, in: repo)
       #expect(result.status == 1, "\(command)")
       #expect(result.stdout.isEmpty, "\(command): \(result.stdout)")
       #expect(
         result.stderr.contains("orchestrator-run-state.json cannot be used: it is not valid JSON"), "\(result.stderr)")
       #expect(!result.stderr.contains("missing"))
+    }
+    #expect(try TestSupport.read("\(repo)/.kittify/orchestrator-run-state.json") == before)
+  }
+
+  /// An empty actor is refused before anything starts.
+  @Test func anEmptyActor() throws {
+    let repo = try TestSupport.makeRepository()
+    defer { try? FileManager.default.removeItem(atPath: (repo as NSString).deletingLastPathComponent) }
+    for command in [["orchestrate", "--mission", "any", "--actor", ""], ["resume", "--actor", " "]] {
+      let result = try run(command, in: repo)
+      #expect(result.status != 0, "\(command)")
+      #expect(result.stderr.contains("--actor is empty"), "\(result.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: "\(repo)/.kittify/orchestrator-run-state.json"))
     }
   }
 }

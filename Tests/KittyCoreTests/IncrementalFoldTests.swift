@@ -177,6 +177,37 @@ import Testing
     #expect(fourth.checkpoint.snapshot == (try log.fullFold(annotations: false)))
   }
 
+  @Test func aStoredCheckpointIsRewrittenOnlyOnceEnoughRowsGathered() throws {
+    let log = LogFile()
+    defer { log.cleanup() }
+    let store = FoldCheckpointStore(directory: "\(log.directory)/store")
+    try log.write(Self.chain("WP01", from: 1, second: 10))
+    _ = try store.fold(path: log.path, annotations: false)
+    let file = store.file(for: log.path, annotations: false)
+    let stored = try Data(contentsOf: URL(fileURLWithPath: file))
+    try log.append(Self.chain("WP02", from: 2, second: 20))
+    #expect(try store.fold(path: log.path, annotations: false).path == .extended(rows: 6))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == stored, "a few rows do not rewrite the checkpoint")
+    // The next process reads those rows again, and the ones after them.
+    try log.append(Self.chain("WP03", from: 3, second: 30))
+    let again = try store.fold(path: log.path, annotations: false)
+    #expect(again.path == .extended(rows: 12))
+    #expect(again.checkpoint.snapshot == (try log.fullFold(annotations: false)))
+    // Past the threshold the checkpoint moves on.
+    var rows: [String] = []
+    var n = 4
+    while rows.joined().utf8.count < 300 << 10 {
+      rows += Self.chain(String(format: "WP%02d", n % 90 + 4), from: n, second: 40 + n / 1000)
+      n += 1
+    }
+    try log.append(rows)
+    _ = try store.fold(path: log.path, annotations: false)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: file)) != stored)
+    let last = try store.fold(path: log.path, annotations: false)
+    #expect(last.path == .unchanged)
+    #expect(last.checkpoint.snapshot == (try log.fullFold(annotations: false)))
+  }
+
   @Test func manyRandomAppendsAgreeWithTheFullFold() throws {
     let log = LogFile()
     defer { log.cleanup() }

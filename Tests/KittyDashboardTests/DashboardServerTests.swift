@@ -72,6 +72,42 @@ struct DashboardServerTests {
     #expect((panel["work_packages"] as? [[String: Any]])?.first?["id"] as? String == "WP01")
   }
 
+  @Test func aMergedWPsDiffFallsBackToItsReviewBranchThenToTheMergeCommit() async throws {
+    let sandbox = try finishedSandbox(2)
+    let dashboard = try await RunningDashboard.start(root: sandbox.repo)
+    let path = "/api/missions/\(sandbox.slug)/wps/WP01/diff"
+    func diff() throws -> (source: String?, stat: String, patch: String) {
+      let reply = try dashboard.get(path)
+      #expect(reply.status == 200)
+      #expect(reply.json["exists"] as? Bool == true, "\(reply.json)")
+      return (reply.json["source"] as? String, reply.json["stat"] as? String ?? "", reply.json["diff"] as? String ?? "")
+    }
+    let lane = try diff()
+    #expect(lane.source == "lane")
+    #expect(lane.stat.contains("src/wp1.sh") && lane.patch.contains("+WP01"))
+    let reviewBranch = "kitty/review/\(sandbox.slug)/WP01/1"
+    let reviewed = try TestSupport.git(["rev-parse", reviewBranch], in: sandbox.repo)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+
+    let merged = try sandbox.kitty(["orchestrator-api", "merge-mission", "--mission", sandbox.slug])
+    #expect(merged.status == 0, "\(merged.stdout) \(merged.stderr)")
+    let branches = try TestSupport.git(["branch", "--list", "kitty/*"], in: sandbox.repo)
+    #expect(!branches.contains("lane-") && !branches.contains("kitty/review/"), "lane and review branches are gone")
+    // Nothing but the merge commits is left.
+    let fromMerge = try diff()
+    #expect(["lane_merge", "mission_merge"].contains(fromMerge.source ?? ""), "\(fromMerge)")
+    #expect(fromMerge.stat.contains("src/wp1.sh"))
+
+    // A review branch, merged: the approved commit against the target as it was before the merge.
+    try TestSupport.git(["branch", reviewBranch, reviewed], in: sandbox.repo)
+    let fromReview = try diff()
+    let graph = try TestSupport.git(["log", "--graph", "--format=%h %s %D", "--all"], in: sandbox.repo)
+    #expect(fromReview.source == "review_branch", "\(graph) reviewed \(reviewed)")
+    #expect(fromReview.stat.contains("src/wp1.sh") && fromReview.patch.contains("+WP01"))
+    #expect(!fromReview.stat.contains("src/wp2.sh"), "only WP01's work: \(fromReview.stat)")
+    await dashboard.stop()
+  }
+
   @Test func everyEndpointNeedsTheTokenAndItsOwnHostName() async throws {
     let sandbox = try finishedSandbox(1)
     let dashboard = try await RunningDashboard.start(root: sandbox.repo, allowActions: true)

@@ -55,7 +55,7 @@ private func check(_ report: Doctor.Report, _ name: String) throws -> Doctor.Che
 
     #expect(
       report.checks.map(\.name) == [
-        "libgit2", "git", "git-kitty", "agents", "agent claude-code", "spec-kitty", "sandbox", "repository",
+        "libgit2", "git", "git-kitty", "agents", "agent claude-code", "spec-kitty", "sandbox", "executor", "repository",
         "protected branches", "hooks", "merge driver",
       ])
     for name in Doctor.repositoryCheckNames {

@@ -5,7 +5,8 @@ import KittyTestSupport
 import Testing
 
 /// merge-mission: refuses when there is nothing finished to merge, never deletes a lane worktree that holds
-/// uncommitted work, squashes on request, refuses `rebase`, and a second merge changes nothing.
+/// uncommitted work, squashes or rebases on request (rebase: clean, conflict, repeat, target moved meanwhile), and a
+/// second merge changes nothing.
 @Suite struct MergeMissionTests {
   static let slug = WriteFixture.slug
   static let coreContent = "#!/bin/sh\ngreet() { echo \"hello $1\"; }\n"
@@ -77,16 +78,121 @@ import Testing
     }
   }
 
-  @Test func rebaseIsUnsupportedAndChangesNothing() throws {
-    let repo = try WriteFixture.clone()
+  // MARK: rebase
+
+  /// Commits on develop (in the main checkout, where develop is checked out), as a person working meanwhile would.
+  func commitOnTarget(_ file: String, _ content: String, _ repo: String) throws -> String {
+    try TestSupport.write(content, to: "\(repo)/\(file)")
+    try TestSupport.git(["add", file], in: repo)
+    try TestSupport.git(["commit", "-q", "-m", "meanwhile: \(file)"], in: repo)
+    return try git(["rev-parse", "HEAD"], repo)
+  }
+
+  func approveAll(_ repo: String) throws {
     try Self.approve("WP01", lane: "lane-a", file: "src/core.sh", content: Self.coreContent, in: repo)
-    let before = try RepositoryState.capture(repo)
+    try Self.approve("WP02", lane: "lane-b", file: "src/left.sh", content: "left\n", in: repo)
+    try Self.approve("WP03", lane: "lane-c", file: "src/right.sh", content: "right\n", in: repo)
+    try Self.approve("WP04", lane: "lane-d", file: "src/main.sh", content: "main\n", in: repo)
+  }
+
+  /// Clean: every lane commit is re-applied on develop, oldest first, with its message and author; no merge commit;
+  /// the lanes' own commits are not in develop's history; the WPs are done and what was merged is cleaned up.
+  @Test func rebaseReplaysEveryLaneCommitOnTheTarget() throws {
+    let repo = try WriteFixture.clone()
+    try approveAll(repo)
+    let oldTip = try git(["rev-parse", "develop"], repo)
+    let laneTips = try ["lane-a", "lane-b", "lane-c", "lane-d"].map {
+      try git(["rev-parse", WriteFixture.laneBranch($0)], repo)
+    }
     let response = Self.merge(repo, ["--strategy", "rebase"])
-    #expect(response.envelope.errorCode?.rawValue == "UNSUPPORTED_STRATEGY", "\(response.line)")
-    #expect(response.exitCode == 1)
+    #expect(response.envelope.success, "\(response.line)")
     #expect(response.envelope.data["strategy"] == "rebase")
+    #expect(response.envelope.data["done_wps"] == .strings(["WP01", "WP02", "WP03", "WP04"]))
+    #expect(try git(["rev-list", "--merges", "\(oldTip)..develop"], repo) == "", "linear history")
+    let subjects = try git(["log", "--reverse", "--format=%s", "\(oldTip)..develop"], repo).split(separator: "\n")
+    let work = subjects.filter { $0.hasSuffix(": work") }
+    #expect(work == ["WP01: work", "WP02: work", "WP03: work", "WP04: work"], "\(subjects)")
+    let replayed = try #require(response.envelope.data["merge_commit"]?.stringValue)
+    #expect(
+      try git(["log", "-1", "--format=%s %an", replayed], repo)
+        == "WP04: work \(try git(["log", "-1", "--format=%an", laneTips[3]], repo))")
+    for (file, content) in [
+      ("src/core.sh", Self.coreContent), ("src/left.sh", "left\n"), ("src/right.sh", "right\n"),
+      ("src/main.sh", "main\n"),
+    ] {
+      #expect(try TestSupport.git(["show", "develop:\(file)"], in: repo) == content)
+    }
+    for tip in laneTips {
+      let ancestry = try TestSupport.run(
+        TestSupport.gitPath, ["merge-base", "--is-ancestor", tip, "develop"], in: repo)
+      #expect(ancestry.status == 1, "rebased, not merged")
+    }
+    #expect(try TestSupport.git(["status", "--porcelain", "--untracked-files=all"], in: repo) == "")
+    #expect(response.envelope.data["worktree_removed"] == .bool(true), "\(response.line)")
+
+    // Repeat: nothing is left to merge, and nothing changes.
+    let before = try RepositoryState.capture(repo)
+    let again = Self.merge(repo, ["--strategy", "rebase"])
+    #expect(again.envelope.errorCode?.rawValue == "PREFLIGHT_FAILED", "\(again.line)")
     let after = try RepositoryState.capture(repo)
     #expect(after.differences(from: before).isEmpty, "\(after.differences(from: before))")
+  }
+
+  /// Repeat with the lanes kept (retain_branches / retain_worktrees): every change is on develop already, so the
+  /// second rebase adds no commit and changes nothing.
+  @Test func aRepeatedRebaseWithTheLanesKeptAddsNothing() throws {
+    let repo = try WriteFixture.clone()
+    let meta = "\(repo)/kitty-specs/\(Self.slug)/meta.json"
+    var text = try TestSupport.read(meta)
+    let brace = try #require(text.lastIndex(of: "}"))
+    text.replaceSubrange(brace...brace, with: ", \"retain_branches\": true, \"retain_worktrees\": true}")
+    try TestSupport.write(text, to: meta)
+    try TestSupport.git(["commit", "-q", "-am", "keep lanes"], in: repo)
+    try Self.approve("WP01", lane: "lane-a", file: "src/core.sh", content: Self.coreContent, in: repo)
+    let first = Self.merge(repo, ["--strategy", "rebase"])
+    try #require(first.envelope.success, "\(first.line)")
+    let laneTip = try git(["rev-parse", WriteFixture.laneBranch("lane-a")], repo)
+    #expect(FileManager.default.fileExists(atPath: WriteFixture.laneWorktree(repo, "lane-a")))
+
+    let before = try RepositoryState.capture(repo)
+    let second = Self.merge(repo, ["--strategy", "rebase"])
+    #expect(second.envelope.success, "\(second.line)")
+    #expect(second.envelope.data["done_wps"] == .strings([]))
+    let after = try RepositoryState.capture(repo)
+    #expect(after.differences(from: before).isEmpty, "\(after.differences(from: before))")
+    #expect(try git(["rev-parse", WriteFixture.laneBranch("lane-a")], repo) == laneTip)
+  }
+
+  /// A conflict with what develop gained meanwhile: PREFLIGHT_FAILED naming the commit and the path; every branch,
+  /// worktree, file and lane stays as it was.
+  @Test func aRebaseConflictChangesNothing() throws {
+    let repo = try WriteFixture.clone()
+    try Self.approve("WP01", lane: "lane-a", file: "src/core.sh", content: Self.coreContent, in: repo)
+    _ = try commitOnTarget("src/core.sh", "#!/bin/sh\necho someone else\n", repo)
+    let before = try RepositoryState.capture(repo)
+    let response = Self.merge(repo, ["--strategy", "rebase"])
+    #expect(response.envelope.errorCode?.rawValue == "PREFLIGHT_FAILED", "\(response.line)")
+    #expect(response.exitCode == 1)
+    let errors = response.envelope.data["errors"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    #expect(errors.contains { $0.contains("(WP01: work)") && $0.contains("conflicts on src/core.sh") }, "\(errors)")
+    let after = try RepositoryState.capture(repo)
+    #expect(after.differences(from: before).isEmpty, "\(after.differences(from: before))")
+    let state = try Self.api(["mission-state", "--mission", Self.slug], repo)
+    #expect(state.envelope.data["work_packages"]?.arrayValue?.first?["lane"] == "approved")
+  }
+
+  /// develop moved meanwhile without touching the lanes' files: the lane commits go on top of its new tip.
+  @Test func aRebaseOntoATargetThatMovedMeanwhile() throws {
+    let repo = try WriteFixture.clone()
+    try Self.approve("WP01", lane: "lane-a", file: "src/core.sh", content: Self.coreContent, in: repo)
+    let moved = try commitOnTarget("NOTES.md", "meanwhile\n", repo)
+    let response = Self.merge(repo, ["--strategy", "rebase"])
+    #expect(response.envelope.success, "\(response.line)")
+    let replayed = try #require(response.envelope.data["merge_commit"]?.stringValue)
+    #expect(try git(["log", "-1", "--format=%P %s", replayed], repo) == "\(moved) WP01: work")
+    #expect(try TestSupport.git(["show", "develop:NOTES.md"], in: repo) == "meanwhile\n")
+    #expect(try TestSupport.git(["show", "develop:src/core.sh"], in: repo) == Self.coreContent)
+    #expect(try git(["rev-list", "--merges", "\(moved)..develop"], repo) == "")
   }
 
   // MARK: merges

@@ -4,7 +4,7 @@ import KittyHost
 import KittyTestSupport
 import Testing
 
-/// The read verbs keep the fold of the event log in the git directory and extend it on the next call.
+/// The read verbs keep the fold of the event log in the user's cache and extend it on the next call.
 @Suite struct ReadVerbCheckpointTests {
   @Test func missionStateKeepsItsFoldAndSeesTheNextTransition() throws {
     let repo = try TestSupport.cloneFixture("lanes-fresh")
@@ -16,6 +16,8 @@ import Testing
     let path = "\(repo)/kitty-specs/\(mission)/status.events.jsonl"
     let file = try HostRepository.locate(from: repo).foldCheckpoints.file(for: path, annotations: false)
     defer { unlink(file) }
+    let prompts = try HostRepository.locate(from: repo).promptIndex.file(for: "\(repo)/kitty-specs/\(mission)/tasks")
+    defer { unlink(prompts) }
     #expect(FileManager.default.fileExists(atPath: file))
     #expect(!FileManager.default.fileExists(atPath: "\(repo)/.git/kitty"))
     let stored = try #require(FileManager.default.contents(atPath: file))
@@ -40,6 +42,10 @@ import Testing
     #expect(after.envelope.success)
     let lane = after.envelope.data["work_packages"]?.arrayValue?.first { $0["wp_id"]?.stringValue == wp }?["lane"]
     #expect(lane?.stringValue == "blocked")
-    #expect(FileManager.default.contents(atPath: file) != stored, "the extended fold was stored")
+    // One row does not rewrite the stored fold (FoldCheckpointStore.saveThreshold): the next call reads it again.
+    #expect(FileManager.default.contents(atPath: file) == stored, "the stored fold was rewritten for one row")
+    let again = OrchestratorAPI.run(["mission-state", "--mission", mission], currentDirectory: repo)
+    let laneAgain = again.envelope.data["work_packages"]?.arrayValue?.first { $0["wp_id"]?.stringValue == wp }?["lane"]
+    #expect(laneAgain?.stringValue == "blocked")
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KittyExecutors
 import KittyOrchestrator
 import Testing
 
@@ -37,5 +38,21 @@ import Testing
   ])
   func aBadSandboxSettingIsRefused(_ text: String) {
     #expect(throws: OrchestratorConfig.Invalid.self) { try OrchestratorConfig.parse(text) }
+  }
+}
+
+/// `resume = false` under `[agents.<id>]`: rework starts a fresh session (measuring tokens with and without resume).
+@Suite struct ResumeConfigTests {
+  @Test func resumeFalseTakesTheResumeArgumentsAway() throws {
+    let config = try OrchestratorConfig.parse("[agents.claude-code]\nresume = false\n")
+    #expect(config.agentSettings["claude-code"]?.resume == false)
+    let fresh = try AgentCatalog.spec("claude-code", settings: config.agentSettings["claude-code"])
+    #expect(fresh.resumeArgs == nil)
+    let paths = AgentPaths(
+      workspace: "/w", promptFile: "/p", verdictFile: nil, gitDir: "/g", gitCommonDir: "/c", branch: "b")
+    #expect(!fresh.argv(role: .rework, paths: paths, promptText: "", resumeSession: "s1").contains("--resume"))
+    let resumed = try AgentCatalog.spec("claude-code", settings: nil)
+    #expect(resumed.argv(role: .rework, paths: paths, promptText: "", resumeSession: "s1").contains("--resume"))
+    #expect(throws: OrchestratorConfig.Invalid.self) { try OrchestratorConfig.parse("[agents.codex]\nresume = 1\n") }
   }
 }

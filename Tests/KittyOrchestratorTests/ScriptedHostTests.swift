@@ -14,6 +14,8 @@ final class ScriptedHost: MissionHost, Sendable {
     case movedAlready(Lane)
     /// start-review fails with no envelope.
     case startReviewTransport
+    /// accept-mission refuses as spec-kitty 4.0 does (the recorded envelope's data).
+    case acceptRefused(JSONObject)
   }
 
   let inner: LocalHost
@@ -59,17 +61,28 @@ final class ScriptedHost: MissionHost, Sendable {
     }
     try await inner.transition(request)
   }
+  func markSubtasksDone(mission: String, wp: String, subtasks: [String]) async throws(HostError) {
+    record("mark \(wp) \(subtasks.joined(separator: " "))")
+  }
   func acceptMission(mission: String, actor: String) async throws(HostError) {
+    record("accept-mission")
+    for case .acceptRefused(let data) in interventions {
+      throw HostError(.refused(.missionNotReady), data["message"]?.stringValue ?? "refused", details: data)
+    }
     try await inner.acceptMission(mission: mission, actor: actor)
   }
   func mergeMission(mission: String, target: String?, strategy: String?) async throws(HostError) -> HostMergeResult {
-    try await inner.mergeMission(mission: mission, target: target, strategy: strategy)
+    record("merge-mission")
+    return try await inner.mergeMission(mission: mission, target: target, strategy: strategy)
   }
 }
 
 @Suite struct ScriptedHostTests {
-  func run(_ sandbox: OrchestratorSandbox, _ host: ScriptedHost) async throws -> RunResult {
+  func run(
+    _ sandbox: OrchestratorSandbox, _ host: ScriptedHost, change: (inout OrchestrateOptions) -> Void = { _ in }
+  ) async throws -> RunResult {
     var options = OrchestrateOptions(root: sandbox.repo, mission: sandbox.slug, config: OrchestratorConfig())
+    change(&options)
     options.implementationAgents = ["script"]
     options.reviewAgents = ["script"]
     options.backoffBase = 0.01
@@ -96,5 +109,71 @@ final class ScriptedHost: MissionHost, Sendable {
     #expect(result.exitCode == 1)
     #expect(result.summary.contains("WP01 (for_review): start-review failed: spec-kitty printed no envelope"))
     #expect(try sandbox.lanes()["WP01"] == "for_review", "nothing forced")
+  }
+
+  /// The subtasks are recorded the host's way before the hand-off asks for for_review.
+  @Test func subtasksAreMarkedBeforeTheHandOff() async throws {
+    var wp = SandboxWP("WP01", file: "src/core.sh")
+    wp.subtasks = ["T001", "T002"]
+    let sandbox = try OrchestratorSandbox([wp], name: "scripted")
+    let host = ScriptedHost(root: sandbox.repo, [])
+    let result = try await run(sandbox, host)
+    #expect(result.exitCode == 0, "\(result.summary)")
+    let calls = host.calls.withLock { $0 }
+    let mark = try #require(calls.firstIndex(of: "mark WP01 T001 T002"), "\(calls)")
+    let handOff = try #require(calls.firstIndex(of: "transition WP01 for_review"), "\(calls)")
+    #expect(mark < handOff)
+  }
+
+  static func recordedAcceptRefusal() throws -> JSONObject {
+    let text = try TestSupport.read(
+      "\(TestSupport.repoRoot)/Tests/Conformance/spec-kitty-4.0/accept-mission-not-ready.json")
+    return try #require(try JSONParser.parse(text)["data"]?.objectValue)
+  }
+
+  /// spec-kitty 4.0's refusal to accept: the run stops before any merge, names every outstanding check and the
+  /// way on; nothing is merged.
+  @Test func aRefusedAcceptanceNamesTheHostsChecksAndMergesNothing() async throws {
+    let sandbox = try OrchestratorSandbox([SandboxWP("WP01", file: "src/core.sh")], name: "scripted")
+    let host = ScriptedHost(root: sandbox.repo, [.acceptRefused(try Self.recordedAcceptRefusal())])
+    let result = try await run(sandbox, host) { $0.merge = true }
+    #expect(result.exitCode == 1)
+    #expect(result.summary.hasPrefix("accept-mission failed: Acceptance checks failed"), "\(result.summary)")
+    #expect(result.summary.contains("\n  metadata: WP01: missing agent in canonical runtime state"))
+    #expect(result.summary.contains("\n  activity: Acceptance matrix verdict is 'pending'"))
+    #expect(result.summary.contains("git kitty resume --skip-acceptance"))
+    #expect(!host.calls.withLock { $0 }.contains("merge-mission"))
+    #expect(try sandbox.lanes()["WP01"] == "approved")
+  }
+
+  @Test func skipAcceptanceLandsWithoutAskingTheHost() async throws {
+    let sandbox = try OrchestratorSandbox([SandboxWP("WP01", file: "src/core.sh")], name: "scripted")
+    let host = ScriptedHost(root: sandbox.repo, [.acceptRefused(try Self.recordedAcceptRefusal())])
+    let result = try await run(sandbox, host) {
+      $0.merge = true
+      $0.skipAcceptance = true
+    }
+    #expect(result.exitCode == 0, "\(result.summary)")
+    #expect(result.summary.contains("merged (acceptance skipped) into develop"), "\(result.summary)")
+    let calls = host.calls.withLock { $0 }
+    #expect(!calls.contains("accept-mission") && calls.contains("merge-mission"), "\(calls)")
+    #expect(try sandbox.lanes()["WP01"] == "done")
+  }
+
+  /// Two lanes writing one file: both are approved, the merge fails, and the summary names the conflicting lanes,
+  /// WPs and path (the prediction of `git kitty mission check`) and the next command; nothing is merged.
+  @Test func aConflictingMergeNamesTheLanesWPsAndPaths() async throws {
+    let sandbox = try OrchestratorSandbox(
+      [
+        SandboxWP("WP01", file: "src/shared.sh", implement: "mkdir -p src && echo left > src/shared.sh"),
+        SandboxWP("WP02", file: "src/shared.sh", implement: "mkdir -p src && echo right > src/shared.sh"),
+      ], name: "scripted")
+    let host = ScriptedHost(root: sandbox.repo, [])
+    let result = try await run(sandbox, host) { $0.merge = true }
+    #expect(result.exitCode == 1)
+    #expect(result.summary.hasPrefix("merge-mission failed"), "\(result.summary)")
+    #expect(result.summary.contains("\n  conflict: lane-a x lane-b [WP01, WP02]: src/shared.sh"), "\(result.summary)")
+    #expect(result.summary.hasSuffix("then: git kitty resume"))
+    #expect(try sandbox.lanes() == ["WP01": "approved", "WP02": "approved"])
   }
 }

@@ -8,6 +8,8 @@ public struct SandboxWP: Sendable {
   public var file: String
   public var implement: String
   public var review: String
+  /// The frontmatter's `subtasks` ids.
+  public var subtasks: [String] = []
 
   public init(_ id: String, dependsOn: [String] = [], file: String, implement: String? = nil, review: String? = nil) {
     self.id = id
@@ -433,7 +435,7 @@ enum MissionWriter {
         work_package_id: \(wp.id)
         title: \(wp.id)
         dependencies:\(dependencies)
-        subtasks: []
+        subtasks: [\(wp.subtasks.joined(separator: ", "))]
         owned_files:
         - \(wp.file)
         execution_mode: code_change

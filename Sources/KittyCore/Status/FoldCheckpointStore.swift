@@ -70,14 +70,24 @@ public struct FoldCheckpointStore: Sendable {
     return "\(directory)/\(String(hash, radix: 16))-\(annotations ? "a" : "t").fold"
   }
 
-  /// The fold of the log at `path`, from the stored checkpoint when it still matches; stores the new one.
+  /// Rows appended past the stored checkpoint are folded again by each read until this many bytes of them have
+  /// gathered: writing a checkpoint (the fold of every WP and the id filter) costs more than reading a few hundred
+  /// rows again.
+  static let saveThreshold = 256 << 10
+
+  /// The fold of the log at `path`, from the stored checkpoint when it still matches; stores the new one after a
+  /// full fold, or once the rows appended since the stored one pass `saveThreshold` bytes.
   public func fold(path: String, annotations: Bool) throws(EventLogError) -> (
     checkpoint: FoldCheckpoint, path: IncrementalFold.Path
   ) {
     let file = self.file(for: path, annotations: annotations)
     let previous = load(file)
     let result = try IncrementalFold.fold(path: path, annotations: annotations, previous: previous)
-    if result.path != .unchanged { save(result.checkpoint, to: file) }
+    switch result.path {
+    case .unchanged: break
+    case .extended where result.checkpoint.size - (previous?.size ?? 0) < Self.saveThreshold: break
+    case .full, .extended: save(result.checkpoint, to: file)
+    }
     return result
   }
 
@@ -120,16 +130,7 @@ public struct FoldCheckpointStore: Sendable {
   }
 
   /// Keeps the newest `limit` checkpoints: one per event log ever read, so old clones' go first.
-  func prune(limit: Int = 256) {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    guard names.count > limit else { return }
-    let dated: [(String, Date)] = names.map { name in
-      let path = "\(directory)/\(name)"
-      let date = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
-      return (path, date ?? .distantPast)
-    }
-    for (path, _) in dated.sorted(by: { $0.1 < $1.1 }).prefix(names.count - limit) { unlink(path) }
-  }
+  func prune(limit: Int = 256) { CacheFiles.prune(directory, keeping: limit) }
 
   func load(_ file: String) -> FoldCheckpoint? {
     guard let data = FileManager.default.contents(atPath: file),
@@ -176,6 +177,21 @@ public struct FoldCheckpointStore: Sendable {
         endsWithNewline: h["newline"]?.boolValue ?? false),
       includesAnnotations: false, ids: ids, states: decoded, slotOf: slotOf, seen: nil,
       filter: EventIDFilter(bits: bits, count: filterCount), lastKey: lastKey, firstSlug: h["first_slug"]?.stringValue,
-      eventCount: count, annotations: [], hasRetrospectiveRows: h["retrospective"]?.boolValue ?? false)
+      eventCount: count, annotations: [:], annotated: [:], hasRetrospectiveRows: h["retrospective"]?.boolValue ?? false)
+  }
+}
+
+/// The files of a cache directory (one per log or tasks directory ever read).
+enum CacheFiles {
+  /// Keeps the `limit` most recently modified files of `directory`.
+  static func prune(_ directory: String, keeping limit: Int) {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    guard names.count > limit else { return }
+    let dated: [(String, Date)] = names.map { name in
+      let path = "\(directory)/\(name)"
+      let date = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
+      return (path, date ?? .distantPast)
+    }
+    for (path, _) in dated.sorted(by: { $0.1 < $1.1 }).prefix(names.count - limit) { unlink(path) }
   }
 }

@@ -27,14 +27,26 @@ public struct FoldCheckpoint: Sendable {
   var lastKey: (at: LogKey, id: LogKey)?
   var firstSlug: String?
   var eventCount: Int
-  var annotations: [AnnotationEvent]
+  /// The annotations folded (with `includesAnnotations`), by WP, in log order.
+  var annotations: [String: [AnnotationEvent]]
+  /// Each annotated WP's state with its annotations applied, kept up to date by the fold: a snapshot after a few
+  /// appended rows applies again only the annotations of the WPs those rows touched.
+  var annotated: [String: WPState]
   public internal(set) var hasRetrospectiveRows: Bool
 
   /// The fold as `StatusReducer.reduce` would give it for the whole log.
   public var snapshot: StatusSnapshot {
     StatusReducer.snapshot(
-      ids: ids, folded: states, annotations: includesAnnotations ? annotations : [], firstSlug: firstSlug,
+      ids: ids, folded: states, annotated: includesAnnotations ? annotated : [:], firstSlug: firstSlug,
       lastAt: lastKey?.at.string, lastEventID: lastKey?.id.string, eventCount: eventCount)
+  }
+
+  /// Applies again the annotations of `wps` onto their folded states.
+  mutating func annotate(_ wps: some Sequence<String>) {
+    for wp in wps {
+      guard let group = annotations[wp] else { continue }
+      annotated[wp] = StatusReducer.annotate(slotOf[wp].map { states[$0] }, group)
+    }
   }
 
   /// Bytes of the log the checkpoint covers.
@@ -84,7 +96,9 @@ public enum IncrementalFold {
       identity: identity ?? .empty, includesAnnotations: annotations, ids: ids, states: states, slotOf: slotOf,
       seen: seen, filter: filter, lastKey: last.map { ($0.at, $0.eventID) },
       firstSlug: order.first.map { parts[$0.part][$0.index].missionSlug }, eventCount: order.count,
-      annotations: stream.annotations, hasRetrospectiveRows: stream.hasRetrospectiveRows)
+      annotations: Dictionary(grouping: stream.annotations, by: \.wpID), annotated: [:],
+      hasRetrospectiveRows: stream.hasRetrospectiveRows)
+    checkpoint.annotate(Array(checkpoint.annotations.keys))
     // Rows past the identity's size were read but are not covered: they must not count as folded.
     if let identity, try self.identity(path: path)?.size != identity.size {
       checkpoint.identity.size = -1
@@ -146,7 +160,8 @@ public enum IncrementalFold {
     if next.firstSlug == nil { next.firstSlug = fresh.first?.missionSlug }
     if let last = fresh.last { next.lastKey = (last.at, last.eventID) }
     next.eventCount += fresh.count
-    next.annotations += outcome.annotations
+    for annotation in outcome.annotations { next.annotations[annotation.wpID, default: []].append(annotation) }
+    next.annotate(Set(fresh.map(\.wpID)).union(outcome.annotations.map(\.wpID)))
     if outcome.retrospective { next.hasRetrospectiveRows = true }
     guard let (identity, _) = try self.identity(path: path, upTo: size) else { return nil }
     next.identity = identity

@@ -66,6 +66,45 @@ public enum StatusReducer {
     )
   }
 
+  /// One WP's state as a snapshot shows it: its folded state (nil when it has no transition) with its
+  /// annotations (in log order) applied in `(at, event_id)` order, as `snapshot` applies them.
+  static func annotate(_ folded: WPState?, _ annotations: [AnnotationEvent]) -> WPState? {
+    guard !annotations.isEmpty else { return folded }
+    let order = annotations.indices.map { (LogKey(annotations[$0].at), LogKey(annotations[$0].eventID), $0) }
+      .sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }.map(\.2)
+    var state =
+      folded
+      ?? WPState(
+        lane: Lane.uninitialized.rawValue, actor: annotations[order[0]].actor, lastTransitionKey: nil,
+        lastEventKey: nil, forceCount: 0, runtime: JSONObject(), reviewResultSlot: nil, cancellation: nil,
+        setByRollback: false)
+    for index in order { apply(annotations[index].delta, to: &state.runtime) }
+    return state
+  }
+
+  /// The snapshot of folded transitions whose annotated WPs (`annotated`, from `annotate`) are already known.
+  static func snapshot(
+    ids: [String], folded: [WPState], annotated: [String: WPState], firstSlug: String?, lastAt: String?,
+    lastEventID: String?, eventCount: Int
+  ) -> StatusSnapshot {
+    var states = annotated
+    states.reserveCapacity(ids.count)
+    for (slot, id) in ids.enumerated() where annotated[id] == nil { states[id] = folded[slot] }
+    var summary: [Lane: Int] = [:]
+    for lane in Lane.display { summary[lane] = 0 }
+    for state in states.values {
+      if let lane = state.laneValue, lane.isDisplay { summary[lane, default: 0] += 1 }
+    }
+    return StatusSnapshot(
+      missionSlug: firstSlug.map { MissionPaths.isSafeSegment($0) ? $0 : "" } ?? "",
+      materializedAt: lastAt ?? "",
+      eventCount: eventCount,
+      lastEventID: lastEventID,
+      workPackages: states,
+      summary: summary
+    )
+  }
+
   /// The events to fold, in fold order: the first of each `event_id`, sorted by `(at, event_id)`.
   static func foldOrder(_ parts: [[TransitionEvent]]) -> [EventRef] {
     var seen = LogKeySet(minimumCapacity: parts.reduce(0) { $0 + $1.count })

@@ -271,7 +271,8 @@
         const cls = l.startsWith("+++") || l.startsWith("---") || l.startsWith("diff ") ? "file" : l.startsWith("+") ? "add" : l.startsWith("-") ? "del" : l.startsWith("@@") ? "hunk" : "";
         return cls ? '<span class="' + cls + '">' + esc(l) + "</span>" : esc(l);
       });
-      view.innerHTML = '<div class="box"><h2>' + esc(d.lane_branch) + " against " + esc(d.base) + "</h2><pre class=\"diff\">" + esc(d.stat) + "</pre></div>" +
+      const from = { review_branch: " (the lane is merged: its last review branch)", lane_merge: " (the lane is merged: its merge commit)", mission_merge: " (the lane is merged: the mission's merge commit, every WP)" }[d.source] || "";
+      view.innerHTML = '<div class="box"><h2>' + esc(d.shown || d.lane_branch) + " against " + esc(d.base) + esc(from) + "</h2><pre class=\"diff\">" + esc(d.stat) + "</pre></div>" +
         '<pre class="diff">' + lines.join("\n") + "</pre>" + (d.truncated ? '<p class="muted">(cut at 1 MiB)</p>' : "");
     }).catch(showError);
   }

@@ -14,7 +14,7 @@ public enum SandboxNetwork: String, Sendable, Equatable, Codable, CaseIterable {
 }
 
 /// `[sandbox]` of orchestrator.toml.
-public struct SandboxSettings: Sendable, Equatable {
+public struct SandboxSettings: Sendable, Equatable, Codable {
   /// nil: bwrap when bubblewrap works on this machine, else none with a warning.
   public var mode: SandboxMode?
   public var network: SandboxNetwork = .shared

@@ -30,7 +30,9 @@ public struct SandboxedExecutor: Executor {
     self.home = home
   }
 
-  public func run(_ invocation: AgentInvocation, started: @escaping @Sendable (Int32) -> Void) async -> AgentOutcome {
+  public func run(_ invocation: AgentInvocation, started: @escaping @Sendable (AgentHandle) -> Void) async
+    -> AgentOutcome
+  {
     let scratch = NSTemporaryDirectory() + "git-kitty-sandbox-\(UUID().uuidString.prefix(12))"
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     let plan: Plan
@@ -58,7 +60,7 @@ public struct SandboxedExecutor: Executor {
       confined.spec.implementationArgs = args.implementation
       confined.spec.reviewArgs = args.review
     }
-    return await local.run(confined, confinement: confinement, started: started)
+    return await local.run(confined, confinement: confinement) { started(.process($0)) }
   }
 
   private static func create(_ path: String) -> FileHandle? {

@@ -1,6 +1,7 @@
 import Foundation
 import KittyBasics
 import KittyCore
+import Synchronization
 
 /// Which host a run talks to.
 public enum HostKind: String, Sendable, Codable, CaseIterable {
@@ -124,12 +125,56 @@ public struct HostMergeResult: Sendable, Equatable {
   public var kept: [String]
 }
 
+/// What a host offers, read from its `contract-version` answer: the orchestrator probes it instead of hard-coding
+/// verb names (spec-kitty 3.2.7 speaks contract 1.5.0; 4.0 speaks 1.16.0, lists its verbs and lands a mission with
+/// `consolidate-mission` instead of `merge-mission`).
+public struct HostCapabilities: Sendable, Equatable {
+  public var contractVersion: String
+  /// The verbs the host lists (`data.delivery_profile.supported`, contract 1.12 and later); nil when it lists none,
+  /// as contract 1.5.0 does: then it has 1.5.0's verbs.
+  public var supportedVerbs: [String]?
+
+  public init(contractVersion: String, supportedVerbs: [String]? = nil) {
+    self.contractVersion = contractVersion
+    self.supportedVerbs = supportedVerbs
+  }
+
+  /// Contract 1.5.0's workflow verbs, what a host that lists nothing has.
+  static let contract15Verbs = [
+    "contract-version", "mission-state", "list-ready", "resolve-workspace", "start-implementation", "start-review",
+    "transition", "append-history", "accept-mission", "merge-mission",
+  ]
+
+  public func supports(_ verb: String) -> Bool { (supportedVerbs ?? Self.contract15Verbs).contains(verb) }
+
+  /// The verb that merges the approved lanes into the target: `merge-mission`, or `consolidate-mission` on a host
+  /// that has only that one.
+  public var landingVerb: String {
+    !supports("merge-mission") && supports("consolidate-mission") ? "consolidate-mission" : "merge-mission"
+  }
+
+  /// Reads `contract-version`'s data.
+  static func decode(_ data: JSONObject) throws(HostError) -> HostCapabilities {
+    guard let version = data["api_version"]?.stringValue else {
+      throw HostError(.transport, "the host's contract-version has no api_version")
+    }
+    let listed = data["delivery_profile"]?["supported"]?.arrayValue?.compactMap(\.stringValue)
+    return HostCapabilities(contractVersion: version, supportedVerbs: listed)
+  }
+}
+
 /// The orchestrator's only way to touch mission state (ARCHITECTURE decision 2): typed requests and results.
 /// Argv and JSON exist only inside the implementations that need them (the spec-kitty client).
 public protocol MissionHost: Sendable {
   var kind: HostKind { get }
   /// The host's contract version (api_version).
   func contractVersion() async throws(HostError) -> String
+  /// The host's contract version and the verbs it offers (probed once per client).
+  func capabilities() async throws(HostError) -> HostCapabilities
+  /// Records a WP's finished subtasks where the host's in_progress → for_review guard reads them. The native host
+  /// honours transition's `subtasksComplete`; spec-kitty ignores that flag and reads the subtask marks of
+  /// `spec-kitty agent tasks mark-status` (host-contract.md §9.4).
+  func markSubtasksDone(mission: String, wp: String, subtasks: [String]) async throws(HostError)
   func missionState(mission: String) async throws(HostError) -> HostMissionState
   /// Ready WP ids, in the host's order.
   func listReady(mission: String) async throws(HostError) -> [String]
@@ -141,6 +186,15 @@ public protocol MissionHost: Sendable {
   func transition(_ request: HostTransition) async throws(HostError)
   func acceptMission(mission: String, actor: String) async throws(HostError)
   func mergeMission(mission: String, target: String?, strategy: String?) async throws(HostError) -> HostMergeResult
+}
+
+extension MissionHost {
+  public func capabilities() async throws(HostError) -> HostCapabilities {
+    HostCapabilities(contractVersion: try await contractVersion())
+  }
+
+  /// A host whose transition honours `subtasksComplete` (the native one) needs nothing more.
+  public func markSubtasksDone(mission: String, wp: String, subtasks: [String]) async throws(HostError) {}
 }
 
 /// Decoders from the contract's `data` objects: the one place the client side reads envelope fields.
@@ -267,12 +321,14 @@ public struct LocalHost: MissionHost {
 
 /// The real Python host through its subprocess contract: tolerant of text before the envelope, tracebacks with
 /// empty stdout and hangs (every call has a time-out and tears down the process group). A call that got no
-/// envelope is tried once more before it fails.
+/// envelope, or that spec-kitty 4.0 refused with STATUS_LOCK_HELD (a lock held past its bound), is tried once more
+/// before it fails. The host's capabilities are probed once, on first need, and choose the verbs.
 public struct SpecKittyClient: MissionHost {
   public let root: String
   public let executable: String
   public let timeout: Duration
   public var kind: HostKind { .specKitty }
+  private let probed = CapabilityCache()
 
   public init(root: String, executable: String = "spec-kitty", timeout: Duration = .seconds(300)) {
     self.root = root
@@ -280,16 +336,23 @@ public struct SpecKittyClient: MissionHost {
     self.timeout = timeout
   }
 
-  /// Runs one verb and returns its `data`, or the failure.
+  /// Runs one orchestrator-api verb and returns its `data`, or the failure.
   func call(_ arguments: [String]) async throws(HostError) -> JSONObject {
+    try await run(["orchestrator-api"] + arguments, parse: Self.parse)
+  }
+
+  /// Runs `spec-kitty <arguments>` and parses what it printed, trying once more after a transport failure or a
+  /// held lock.
+  private func run(
+    _ arguments: [String], parse: (String, String, ExitStatus) throws(HostError) -> JSONObject
+  ) async throws(HostError) -> JSONObject {
     var lastError = HostError(.transport, "spec-kitty was not called")
     for attempt in 0..<2 {
       if attempt > 0 { try? await Task.sleep(for: .milliseconds(500)) }
       var environment = ProcessEnvironment.scrubbed()
       environment["SPEC_KITTY_NO_UPGRADE_CHECK"] = "1"
       var request = ProcessRequest(
-        argv: [executable, "orchestrator-api"] + arguments, directory: root, environment: environment,
-        timeout: timeout)
+        argv: [executable] + arguments, directory: root, environment: environment, timeout: timeout)
       request.grace = .seconds(2)
       switch await ProcessRunner.capture(request) {
       case .failure(let failure):
@@ -300,9 +363,9 @@ public struct SpecKittyClient: MissionHost {
           continue
         }
         do {
-          return try Self.parse(stdout: captured.stdout, stderr: captured.stderr, status: captured.result.status)
+          return try parse(captured.stdout, captured.stderr, captured.result.status)
         } catch {
-          if error.isTransport {
+          if error.isTransport || error.code == .statusLockHeld {
             lastError = error
             continue
           }
@@ -329,11 +392,45 @@ public struct SpecKittyClient: MissionHost {
   }
 
   public func contractVersion() async throws(HostError) -> String {
-    let data = try await call(["contract-version", "--provider-version", "0.1.0"])
-    guard let version = data["api_version"]?.stringValue else {
-      throw HostError(.transport, "spec-kitty's contract-version has no api_version")
+    try await capabilities().contractVersion
+  }
+
+  public func capabilities() async throws(HostError) -> HostCapabilities {
+    if let known = probed.value { return known }
+    let found = try HostCapabilities.decode(try await call(["contract-version", "--provider-version", "0.1.0"]))
+    probed.value = found
+    return found
+  }
+
+  /// `spec-kitty agent tasks mark-status <ids> --status done --mission <slug>` (with `--wp` on hosts that list their
+  /// capabilities: 4.0 takes it, 3.2.7 refuses it). Its JSON is not an envelope: `summary.not_found` counts the ids
+  /// it did not find.
+  public func markSubtasksDone(mission: String, wp: String, subtasks: [String]) async throws(HostError) {
+    guard !subtasks.isEmpty else { return }
+    var arguments = ["agent", "tasks", "mark-status"] + subtasks + ["--status", "done", "--mission", mission]
+    if try await capabilities().supportedVerbs != nil { arguments += ["--wp", wp] }
+    let answer = try await run(arguments + ["--json"], parse: Self.parseMarkStatus)
+    let missing = answer["summary"]?["not_found"]?.intValue ?? 0
+    if missing > 0 {
+      throw HostError(
+        .refused(nil), "spec-kitty did not find \(missing) of \(wp)'s subtasks (\(subtasks.joined(separator: " ")))",
+        details: answer)
     }
-    return version
+  }
+
+  /// mark-status prints one JSON object (no envelope); a failure exits non-zero.
+  static func parseMarkStatus(stdout: String, stderr: String, status: ExitStatus) throws(HostError) -> JSONObject {
+    let line = stdout.split(separator: "\n").last { $0.hasPrefix("{") }
+    guard let line, case .object(let object)? = try? JSONParser.parse(String(line)) else {
+      let tail = stderr.split(separator: "\n").suffix(3).joined(separator: " | ")
+      throw HostError(
+        .transport, "spec-kitty mark-status printed no JSON (\(status))\(tail.isEmpty ? "" : ": \(tail)")")
+    }
+    if status != .exited(0) {
+      let message = object["error"]?.stringValue ?? object["message"]?.stringValue ?? "mark-status failed (\(status))"
+      throw HostError(.refused(nil), message, details: object)
+    }
+    return object
   }
 
   public func missionState(mission: String) async throws(HostError) -> HostMissionState {
@@ -386,10 +483,19 @@ public struct SpecKittyClient: MissionHost {
   public func mergeMission(mission: String, target: String?, strategy: String?) async throws(HostError)
     -> HostMergeResult
   {
-    var arguments = ["merge-mission", "--mission", mission]
+    var arguments = [try await capabilities().landingVerb, "--mission", mission]
     if let target { arguments += ["--target", target] }
     if let strategy { arguments += ["--strategy", strategy] }
     return HostDecode.merge(try await call(arguments))
+  }
+}
+
+/// The capabilities a client probed, shared by its copies (a client is a value; the probe happens once).
+private final class CapabilityCache: Sendable {
+  private let stored = Mutex<HostCapabilities?>(nil)
+  var value: HostCapabilities? {
+    get { stored.withLock { $0 } }
+    set { stored.withLock { $0 = newValue } }
   }
 }
 

@@ -28,6 +28,10 @@ public enum ErrorCode: String, Sendable, CaseIterable {
   // The seed-003 dialect's names (spec-kitty 1.0.3), forbidden in contract 1.5.0: only `Seed003` answers with them.
   case featureNotFound = "FEATURE_NOT_FOUND"
   case featureNotReady = "FEATURE_NOT_READY"
+  // Codes of spec-kitty 4.0 (contract 1.16.0) that a client of the real host can receive; the native host, a 1.5.0
+  // host, never answers with them.
+  case statusLockHeld = "STATUS_LOCK_HELD"
+  case laneMovedAfterApproval = "LANE_MOVED_AFTER_APPROVAL"
 }
 
 /// A failed verb: the error code, the message and any structured fields for `data`.

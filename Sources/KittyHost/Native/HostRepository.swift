@@ -18,13 +18,16 @@ public struct HostRepository: Sendable {
   /// Where the read verbs keep the folds of the event logs between calls: the user's cache directory
   /// (`$GIT_KITTY_CACHE_DIR`, else `$XDG_CACHE_HOME/git-kitty`, else `~/.cache/git-kitty`), never the repository:
   /// a read changes nothing in it.
-  public var foldCheckpoints: FoldCheckpointStore {
+  public var foldCheckpoints: FoldCheckpointStore { FoldCheckpointStore(directory: "\(Self.cacheDirectory)/fold") }
+
+  /// Where the read verbs keep what they parsed of the prompt files, beside the folds.
+  public var promptIndex: PromptFileIndex { PromptFileIndex(directory: "\(Self.cacheDirectory)/prompts") }
+
+  static var cacheDirectory: String {
     let environment = ProcessInfo.processInfo.environment
-    let base =
-      environment["GIT_KITTY_CACHE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+    return environment["GIT_KITTY_CACHE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
       ?? environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : "\($0)/git-kitty" }
       ?? "\(NSHomeDirectory())/.cache/git-kitty"
-    return FoldCheckpointStore(directory: "\(base)/fold")
   }
 
   /// Locates the repository containing `directory`.

@@ -33,19 +33,29 @@ public struct MissionView: Sendable {
     mission: Mission, includeAnnotations: Bool = false, readLanes: Bool = false, checkpoint: inout FoldCheckpoint?
   ) throws(MissionError) {
     let previous = checkpoint
-    let fold = try Self.read(mission, readLanes: readLanes) { () throws(EventLogError) in
-      try IncrementalFold.fold(path: mission.eventsPath, annotations: includeAnnotations, previous: previous)
-    }
+    let fold = try Self.read(
+      mission, readLanes: readLanes, packages: { () throws(MissionError) in try mission.workPackages() },
+      fold: { () throws(EventLogError) in
+        try IncrementalFold.fold(path: mission.eventsPath, annotations: includeAnnotations, previous: previous)
+      })
     self = fold.view
     checkpoint = fold.checkpoint
   }
 
   /// Reads the mission, folding the event log from the checkpoint `store` keeps between processes (the read
-  /// verbs: one process per call), transitions only.
-  public init(mission: Mission, readLanes: Bool = false, store: FoldCheckpointStore) throws(MissionError) {
-    self = try Self.read(mission, readLanes: readLanes) { () throws(EventLogError) in
-      try store.fold(path: mission.eventsPath, annotations: false)
-    }.view
+  /// verbs: one process per call), transitions only. With `prompts`, the prompt files come from that index (only
+  /// changed files are parsed): the work packages then have no frontmatter and no body.
+  public init(
+    mission: Mission, readLanes: Bool = false, store: FoldCheckpointStore, prompts: PromptFileIndex? = nil
+  ) throws(MissionError) {
+    self = try Self.read(
+      mission, readLanes: readLanes,
+      packages: { () throws(MissionError) in
+        if let prompts { return try prompts.workPackages(of: mission) }
+        return try mission.workPackages()
+      },
+      fold: { () throws(EventLogError) in try store.fold(path: mission.eventsPath, annotations: false) }
+    ).view
   }
 
   /// This view with the event log folded again from `checkpoint` (the prompt files as they were read): what a
@@ -77,10 +87,11 @@ public struct MissionView: Sendable {
   /// The prompt files and the fold, on two threads.
   private static func read(
     _ mission: Mission, readLanes: Bool,
+    packages read: @escaping @Sendable () throws(MissionError) -> [WorkPackage],
     fold: @escaping @Sendable () throws(EventLogError) -> (checkpoint: FoldCheckpoint, path: IncrementalFold.Path)
   ) throws(MissionError) -> (view: MissionView, checkpoint: FoldCheckpoint) {
     let (packages, folded) = Concurrently.run(
-      { () throws(MissionError) in try mission.workPackages() },
+      { () throws(MissionError) in try read() },
       { () throws(MissionError) in
         do throws(EventLogError) {
           return try fold()

@@ -202,7 +202,8 @@ extension NativeHost {
   }
 
   /// Creates or reuses the WP's lane worktree (merging approved dependency lanes); LANE_ALLOCATION_FAILED on error.
-  /// With `keepExisting`, a worktree that is already there is used as it is (a WP in progress resumes with its
+  /// With `keepExisting` (a WP in progress resuming), a clean worktree that is already there takes the dependency
+  /// tips approved since, as spec-kitty's reuse does; a dirty one is used as it is (the WP resumes with its
   /// uncommitted work instead of being refused as dirty).
   func allocateWorkspace(
     mission: Mission, wp: String, snapshot: StatusSnapshot, context: RepositoryContext, keepExisting: Bool = false
@@ -215,10 +216,12 @@ extension NativeHost {
     }
     let workspace = Workspace.resolve(mission: mission, lanes: lanes, wp: wp, repoRoot: repository.root)
     guard let laneID = workspace.laneID, laneID != LanesManifest.planningLaneID else { return workspace }
-    if keepExisting, FileManager.default.fileExists(atPath: "\(workspace.path)/.git") { return workspace }
+    let resuming = keepExisting && FileManager.default.fileExists(atPath: "\(workspace.path)/.git")
     do {
       let spec = try MissionWorkspaces(context: context, mission: mission).spec(for: laneID, snapshot: snapshot)
       _ = try WorktreeManager(context: context).ensureLaneWorktree(spec)
+    } catch WorkspaceError.dirty where resuming {
+      return workspace
     } catch {
       var data = mission.identity
       let reason = Self.allocationReason(error, laneID: laneID, path: workspace.path)

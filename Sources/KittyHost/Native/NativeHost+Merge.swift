@@ -12,16 +12,11 @@ extension NativeHost {
     throws(HostFailure) -> JSONObject
   {
     let strategyName = strategy ?? "merge"
-    guard let chosen = MissionMerger.Strategy(rawValue: strategyName), chosen != .rebase else {
-      let known = MissionMerger.Strategy(rawValue: strategyName) != nil
+    guard let chosen = MissionMerger.Strategy(rawValue: strategyName) else {
       throw HostFailure(
         .unsupportedStrategy,
-        known
-          ? "Strategy 'rebase' is not supported by git-kitty yet; use merge or squash"
-          : "Strategy '\(strategyName)' is not supported. Supported strategies: ['merge', 'rebase', 'squash']",
-        fields: [
-          "strategy": .string(strategyName), "supported": known ? ["merge", "squash"] : ["merge", "rebase", "squash"],
-        ])
+        "Strategy '\(strategyName)' is not supported. Supported strategies: ['merge', 'rebase', 'squash']",
+        fields: ["strategy": .string(strategyName), "supported": ["merge", "rebase", "squash"]])
     }
     let mission = try repository.mission(handle)
     let context = try writeContext()

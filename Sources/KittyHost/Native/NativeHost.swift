@@ -45,7 +45,7 @@ public struct NativeHost: Sendable {
   func view(_ handle: String) throws(HostFailure) -> MissionView {
     let mission = try repository.mission(handle)
     do {
-      return try MissionView(mission: mission, store: repository.foldCheckpoints)
+      return try MissionView(mission: mission, store: repository.foldCheckpoints, prompts: repository.promptIndex)
     } catch {
       throw HostFailure.from(error)
     }

@@ -1,0 +1,25 @@
+import Foundation
+
+/// Writing whole texts to file descriptors and appending to files (logs), retrying short writes.
+public enum FileAppend {
+  /// Writes all of `text` to `fd`; stops quietly at an error (a log that cannot be written must not stop a run).
+  public static func write(_ fd: Int32, _ text: String) {
+    guard fd >= 0 else { return }
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+      if written <= 0 { return }
+      offset += written
+    }
+  }
+
+  /// Appends `text` to the file at `path`, creating it (and its directory) when missing.
+  public static func append(_ text: String, to path: String) {
+    try? FileManager.default.createDirectory(atPath: FilePaths.directory(of: path), withIntermediateDirectories: true)
+    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    write(fd, text)
+  }
+}
