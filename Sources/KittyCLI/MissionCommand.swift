@@ -192,6 +192,7 @@ struct MissionCommand: ParsableCommand {
 
   struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "check",
       abstract: "Predict the merge conflicts between the approved lanes and the target (in memory; changes nothing).",
       discussion: "Exit status 1 when a conflict is predicted.")
     @Argument(help: "Mission handle.") var mission: String
