@@ -17,23 +17,33 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
+    /// libgit2 as a system library (pkg-config), with the headers the wrapper needs.
     .systemLibrary(
       name: "CLibgit2",
       pkgConfig: "libgit2",
       providers: [.apt(["libgit2-dev"])]
     ),
+    /// Tiny C shims over libgit2 calls Swift cannot make directly (variadic functions, macros).
     .target(name: "CKittyShims", dependencies: ["CLibgit2"]),
+    /// A safe Swift wrapper over libgit2: repositories, references, branches, worktrees, commits, trees, merges.
     .target(name: "KittyGit", dependencies: ["CLibgit2", "CKittyShims"]),
+    /// Tiny C shims over the C library (posix_spawn details, /proc reads).
     .target(name: "CKittySystem"),
     /// Infrastructure with no domain knowledge: processes (swift-subprocess: own group, scrubbed environment,
-    /// teardown, typed exit status, output streamed to a file).
+    /// teardown, typed exit status, output streamed to a file), files (atomic writes, locks, byte reads), JSON
+    /// (Python-exact writer, order-keeping parser, Codable bridge), YAML, ULID, timestamps, small text helpers.
     .target(
-      name: "KittyBasics", dependencies: [.product(name: "Subprocess", package: "swift-subprocess"), "CKittySystem"]),
+      name: "KittyBasics",
+      dependencies: [.product(name: "Subprocess", package: "swift-subprocess"), "CKittySystem", "Yams"]),
     /// The domain: missions, WPs, lanes and their guards, the event log and its fold, status files, policy.
-    .target(name: "KittyCore", dependencies: ["Yams", "CKittySystem", "KittyBasics"]),
+    /// Re-exports KittyBasics.
+    .target(name: "KittyCore", dependencies: ["CKittySystem", "KittyBasics"]),
     /// Lane/review branches, lane worktrees, merges and cleanup, all through KittyGit.
     .target(name: "KittyWorkspaces", dependencies: ["KittyCore", "KittyGit"]),
+    /// The typed `MissionHost` (native in-process, or spec-kitty through its subprocess contract), the
+    /// orchestrator-api command edge (argv, envelopes, dialects) and mission authoring.
     .target(name: "KittyHost", dependencies: ["KittyCore", "KittyGit", "KittyWorkspaces"]),
+    /// Git hooks: install/uninstall/status, the handlers behind `git kitty hook <name>`, the developer flow.
     .target(name: "KittyHooks", dependencies: ["KittyHost", "KittyCore", "KittyGit", "KittyWorkspaces"]),
     /// Executors run one agent invocation and report a typed outcome: the local one today, sandboxed and cluster
     /// ones behind the same protocol; agent adapters (argv per role, structured output, verdicts, usage).
@@ -48,6 +58,7 @@ let package = Package(
         "KittyHost", "KittyCore", "KittyBasics", "KittyExecutors", "KittyGit", "KittyWorkspaces", "KittyCluster",
         .product(name: "TOMLKit", package: "TOMLKit"),
       ]),
+    /// `git kitty doctor`: checks of the environment, the repository, the agent CLIs and the sandbox.
     .target(
       name: "KittyDoctor",
       dependencies: [
@@ -63,6 +74,7 @@ let package = Package(
         .product(name: "HTTPTypes", package: "swift-http-types"),
       ],
       exclude: ["Web"]),
+    /// The swift-argument-parser commands: parse, build a typed request, call a library, print.
     .target(
       name: "KittyCLI",
       dependencies: [
@@ -71,30 +83,44 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    /// The `git-kitty` binary: one line that starts the CLI.
     .executableTarget(name: "git-kitty", dependencies: ["KittyCLI"]),
+    /// Helpers shared by the tests: temporary repositories, fixtures, running the built binary, golden JSON.
     .target(name: "KittyTestSupport", path: "Tests/KittyTestSupport"),
+    /// KittyGit against real repositories, checked with the real `git` binary.
     .testTarget(name: "KittyGitTests", dependencies: ["KittyGit", "KittyTestSupport"]),
+    /// The domain: fold, lanes, tasks.md, protected branches, status materialisation.
     .testTarget(name: "KittyCoreTests", dependencies: ["KittyCore", "KittyTestSupport"]),
+    /// The native host verbs, the orchestrator-api edge, the spec-kitty client against stub scripts.
     .testTarget(name: "KittyHostTests", dependencies: ["KittyHost", "KittyCore", "KittyGit", "KittyTestSupport"]),
+    /// Worktrees, branches, merges and cleanup in temporary repositories.
     .testTarget(
       name: "KittyWorkspacesTests", dependencies: ["KittyWorkspaces", "KittyGit", "KittyCore", "KittyTestSupport"]),
+    /// The run loop in-process (scripted host, script agents), config, preflight, run state.
     .testTarget(
       name: "KittyOrchestratorTests",
       dependencies: [
         "KittyOrchestrator", "KittyExecutors", "KittyHost", "KittyCore", "KittyGit", "KittyTestSupport",
       ]),
+    /// Processes, JSON, YAML and the other infrastructure.
     .testTarget(name: "KittyBasicsTests", dependencies: ["KittyBasics", "KittyTestSupport"]),
+    /// Executors, agent argv and output parsers.
     .testTarget(name: "KittyExecutorsTests", dependencies: ["KittyExecutors", "KittyCore", "KittyTestSupport"]),
+    /// Hooks with real git commits in real worktrees.
     .testTarget(name: "KittyHooksTests", dependencies: ["KittyHooks", "KittyCore", "KittyTestSupport"]),
+    /// `git kitty doctor` checks.
     .testTarget(
       name: "KittyDoctorTests",
       dependencies: ["KittyDoctor", "KittyHooks", "KittyGit", "KittyCore", "KittyTestSupport"]),
+    /// The dashboard server over HTTP.
     .testTarget(
       name: "KittyDashboardTests",
       dependencies: ["KittyDashboard", "KittyOrchestrator", "KittyHost", "KittyCore", "KittyTestSupport"]),
+    /// The cluster job protocol, the Slurm executor and the Kubernetes rendering.
     .testTarget(
       name: "KittyClusterTests",
       dependencies: ["KittyCluster", "KittyExecutors", "KittyGit", "KittyCore", "KittyBasics", "KittyTestSupport"]),
+    /// The built `git-kitty` binary: golden JSON, orchestrate runs, crash recovery, conformance dialects.
     .testTarget(name: "EndToEndTests", dependencies: ["KittyCore", "KittyTestSupport"]),
   ]
 )

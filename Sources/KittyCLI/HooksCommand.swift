@@ -16,6 +16,7 @@ struct HooksCommand: ParsableCommand {
 
   struct Install: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "install",
       abstract: "Install or refresh the hooks; a hook already there is chained.")
     @Flag(name: .long, help: "Install even when husky, lefthook or pre-commit manage the hooks.") var force = false
     func run() throws {
@@ -27,7 +28,8 @@ struct HooksCommand: ParsableCommand {
   }
 
   struct Uninstall: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Remove the hooks and restore the ones they chained.")
+    static let configuration = CommandConfiguration(
+      commandName: "uninstall", abstract: "Remove the hooks and restore the ones they chained.")
     func run() throws {
       try Console.run {
         let repository = try HostRepository.locate(from: Console.currentDirectory)
@@ -37,7 +39,8 @@ struct HooksCommand: ParsableCommand {
   }
 
   struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Each hook: ours, chained, foreign, missing or outdated.")
+    static let configuration = CommandConfiguration(
+      commandName: "status", abstract: "Each hook: ours, chained, foreign, missing or outdated.")
     @OptionGroup var output: OutputOptions
     func run() throws {
       try Console.run {
@@ -74,6 +77,7 @@ struct HookCommand: ParsableCommand {
 
   struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "run",
       abstract:
         "Run one of git-kitty's hook scripts (for husky, lefthook or pre-commit), stdin and arguments passed on.")
     @Argument(help: "pre-commit, post-commit, pre-push or reference-transaction") var name: String

@@ -48,7 +48,8 @@ struct MissionCommand: ParsableCommand {
     subcommands: [New.self, Finalize.self, List.self, Show.self, Check.self])
 
   struct New: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create kitty-specs/<name>-<mid8>/ and commit it.")
+    static let configuration = CommandConfiguration(
+      commandName: "new", abstract: "Create kitty-specs/<name>-<mid8>/ and commit it.")
     @Argument(help: "Human slug, e.g. add-login.") var name: String
     @Option(name: .long, help: "Branch the mission merges into (default: the current branch).") var targetBranch:
       String?
@@ -72,6 +73,7 @@ struct MissionCommand: ParsableCommand {
 
   struct Finalize: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "finalize",
       abstract: "Validate the WP files, compute lanes.json, seed planned events, commit (spec-kitty's tasks step).")
     @Argument(help: "Mission handle.") var mission: String
 
@@ -96,7 +98,8 @@ struct MissionCommand: ParsableCommand {
   }
 
   struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the missions of this repository.")
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "List the missions of this repository.")
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -130,7 +133,8 @@ struct MissionCommand: ParsableCommand {
   }
 
   struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a mission: lanes, WPs, worktrees, progress.")
+    static let configuration = CommandConfiguration(
+      commandName: "show", abstract: "Show a mission: lanes, WPs, worktrees, progress.")
     @Argument(help: "Mission handle.") var mission: String
     @OptionGroup var output: OutputOptions
 
@@ -188,6 +192,7 @@ struct MissionCommand: ParsableCommand {
 
   struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "check",
       abstract: "Predict the merge conflicts between the approved lanes and the target (in memory; changes nothing).",
       discussion: "Exit status 1 when a conflict is predicted.")
     @Argument(help: "Mission handle.") var mission: String

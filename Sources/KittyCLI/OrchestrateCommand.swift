@@ -63,19 +63,6 @@ enum RunSupport {
     return LineProgress()
   }
 
-  /// SIGINT/SIGTERM stop the run: its WP tasks are cancelled, which tears down every agent's process group.
-  static func installSignalHandlers(_ orchestrator: Orchestrator) -> [DispatchSourceSignal] {
-    [SIGINT, SIGTERM].map { signalNumber in
-      signal(signalNumber, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-      source.setEventHandler {
-        Task { await orchestrator.stop(reason: signalNumber == SIGINT ? "interrupted" : "terminated") }
-      }
-      source.resume()
-      return source
-    }
-  }
-
   static func options(_ run: RunOptions, root: String, mission: String, config: OrchestratorConfig, saved: RunState?)
     -> OrchestrateOptions
   {
@@ -108,28 +95,16 @@ enum RunSupport {
     return options
   }
 
-  /// Runs to the end and exits with the run's status; the summary goes to stderr (NDJSON keeps stdout).
+  /// Runs to the end (RunLauncher) and exits with the run's status; the summary goes to stderr (NDJSON keeps stdout).
   static func execute(_ options: OrchestrateOptions, slug: String, json: Bool, resuming: RunState?) async throws {
-    let host = options.hostKind.make(root: options.root)
-    let preflight = await Preflight.check(options: options, host: host, slug: slug)
-    guard preflight.ok || resuming != nil && preflight.problems.allSatisfy({ $0.contains("no ready WP") }) else {
-      throw ValidationError("cannot start:\n  " + preflight.problems.joined(separator: "\n  "))
+    let result: RunResult
+    do {
+      result = try await RunLauncher.run(options, slug: slug, sink: sink(json: json), resuming: resuming) {
+        FileHandle.standardError.write(Data(($0 + "\n").utf8))
+      }
+    } catch let refusal as RunLauncher.CannotStart {
+      throw ValidationError(refusal.description)
     }
-    var state =
-      resuming ?? RunState(mission: slug, host: host.kind.rawValue, actor: options.actor, options: options.json)
-    state.state = .running
-    // The lock first: a resume refused because a run is alive must not touch that run's agents.
-    let lock = try RunLock(root: options.root, runID: state.runID, mission: slug)
-    defer { lock.release() }
-    if let saved = resuming { ProcessGroups.killOrphans(saved, root: options.root) }
-    if let warning = preflight.sandbox.warning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
-    let executor = preflight.sandbox.executor(
-      config: options.config, root: options.root, kind: options.executorKind, requested: options.requestedSandbox)
-    let orchestrator = Orchestrator(
-      options: options, host: host, executor: executor, sink: sink(json: json), slug: slug, resuming: state)
-    let handlers = installSignalHandlers(orchestrator)
-    let result = await orchestrator.run()
-    handlers.forEach { $0.cancel() }
     FileHandle.standardError.write(Data("\n\(result.summary)\n".utf8))
     if result.exitCode != 0 { throw ExitCode(result.exitCode) }
   }

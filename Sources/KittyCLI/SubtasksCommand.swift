@@ -11,6 +11,7 @@ struct SubtasksCommand: ParsableCommand {
 
   struct Mark: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "mark",
       abstract: "Mark subtasks done or planned (the WP that lists each subtask is found automatically).")
     @Argument(help: "Subtask ids, e.g. T001 T002.") var subtasks: [String]
     @Option(name: .long, help: "done or planned.") var status: String = "done"

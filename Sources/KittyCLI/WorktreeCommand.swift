@@ -13,6 +13,7 @@ struct WorktreeCommand: ParsableCommand {
 
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "add",
       abstract: "Create (or reuse) a lane's worktree as lanes.json defines it; prints its path.")
     @Argument(help: "The lane id, e.g. lane-a.") var laneID: String
     @Option(name: .long, help: "Mission handle (slug, mid8, ULID or human slug).") var mission: String
@@ -33,7 +34,8 @@ struct WorktreeCommand: ParsableCommand {
   }
 
   struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List linked worktrees with their lane, state and size.")
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "List linked worktrees with their lane, state and size.")
     @Option(name: .long, help: "Only this mission's worktrees.") var mission: String?
     @OptionGroup var output: OutputOptions
 
@@ -70,6 +72,7 @@ struct WorktreeCommand: ParsableCommand {
 
   struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "validate",
       abstract: "Check admin files, gitdir links, HEAD, lane branch and locks; exit 1 when something is wrong.")
     @Option(name: .long, help: "Only this mission's worktrees.") var mission: String?
     @OptionGroup var output: OutputOptions
@@ -97,6 +100,7 @@ struct WorktreeCommand: ParsableCommand {
 
   struct Repair: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "repair",
       abstract: "Relink moved work directories, re-create deleted ones, drop stale admin entries and locks.")
     @Option(name: .long, help: "Only this mission's worktrees.") var mission: String?
     @OptionGroup var output: OutputOptions
@@ -120,6 +124,7 @@ struct WorktreeCommand: ParsableCommand {
 
   struct Remove: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "remove",
       abstract: "Remove a lane worktree; refuses uncommitted or unmerged work unless --force.")
     @Argument(help: "A lane id (with --mission) or a worktree path.") var target: String
     @Option(name: .long, help: "Mission handle, to name the worktree by lane id.") var mission: String?

@@ -1,4 +1,5 @@
 import CLibgit2
+import Foundation
 
 /// One path whose state differs from HEAD or the index.
 public struct StatusEntry: Equatable, Sendable {
@@ -12,7 +13,10 @@ public struct StatusEntry: Equatable, Sendable {
 extension Repository {
   /// Paths that are modified, staged, deleted or untracked (ignored files are left out),
   /// like `git status --porcelain`. Not reliable in sparse checkouts (libgit2 has no sparse support).
-  public func status(includeUntracked: Bool = true) throws(GitError) -> [StatusEntry] {
+  /// With `paths`, only those paths (a directory: the files under it) are looked at, taken literally (no wildcards);
+  /// the rest of the tree is not scanned.
+  public func status(includeUntracked: Bool = true, paths: [String]? = nil) throws(GitError) -> [StatusEntry] {
+    if let paths, paths.isEmpty { return [] }
     var options = git_status_options()
     try git("git_status_options_init") { git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)) }
     options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
@@ -20,8 +24,17 @@ extension Repository {
     if includeUntracked {
       flags |= GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
     }
+    if paths != nil { flags |= GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH.rawValue }
     options.flags = flags
     var list: OpaquePointer?
+    let pathspec = (paths ?? []).map { strdup($0) }
+    let strings = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: max(pathspec.count, 1))
+    strings.initialize(from: pathspec, count: pathspec.count)
+    defer {
+      pathspec.forEach { free($0) }
+      strings.deallocate()
+    }
+    if paths != nil { options.pathspec = git_strarray(strings: strings, count: pathspec.count) }
     try git("git_status_list_new") { git_status_list_new(&list, handle, &options) }
     defer { git_status_list_free(list) }
     let count = git_status_list_entrycount(list)

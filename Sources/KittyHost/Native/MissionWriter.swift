@@ -67,8 +67,9 @@ struct MissionWriter {
     if working == committed && workingStatus == committedStatus {
       // Committed, but killed before the index was refreshed: git status would show the files as modified.
       let paths = Set([relative(mission.eventsPath), relative(mission.statusPath)])
-      guard let changed = try? repo.status(includeUntracked: false),
-        changed.contains(where: { paths.contains($0.path) })
+      // Only these two paths: a status of the whole checkout would cost every write time in proportion to the
+      // repository's size.
+      guard let changed = try? repo.status(includeUntracked: false, paths: paths.sorted()), !changed.isEmpty
       else { return }
     }
     if let committed, !working.starts(with: committed) { return }

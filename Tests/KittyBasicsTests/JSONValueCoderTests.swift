@@ -1,4 +1,4 @@
-import KittyCore
+import KittyBasics
 import Testing
 
 /// `JSONValueEncoder`/`JSONValueDecoder`: Codable values to and from `JSONValue`, keys in the order written.

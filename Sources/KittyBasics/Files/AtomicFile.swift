@@ -7,6 +7,11 @@ public enum AtomicFile {
     public let path: String
     public let detail: String
     public var description: String { "cannot write \(path): \(detail)" }
+
+    package init(path: String, detail: String) {
+      self.path = path
+      self.detail = detail
+    }
   }
 
   /// Removes the temporary files that writers killed mid-write (kill -9) left in `directory`: those whose

@@ -27,13 +27,14 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 }
 
 /// A strict, allocation-light JSON parser over UTF-8 bytes (RFC 8259; also accepts NaN/Infinity as
-/// Python's json module writes them). Faster than Foundation's on Linux, which matters for event logs.
+/// Python's json module writes them). Faster than Foundation's on Linux, which matters for event logs. Its cursor
+/// and pieces are `package`: KittyCore's event-row reader parses rows in place with them.
 public struct JSONParser: ~Copyable {
-  let bytes: UnsafeBufferPointer<UInt8>
-  var position: Int
-  let end: Int
-  var depth = 0
-  static let maxDepth = 512
+  package let bytes: UnsafeBufferPointer<UInt8>
+  package var position: Int
+  package let end: Int
+  package var depth = 0
+  package static let maxDepth = 512
 
   public init(bytes: UnsafeBufferPointer<UInt8>, start: Int = 0, end: Int? = nil) {
     self.bytes = bytes
@@ -65,9 +66,9 @@ public struct JSONParser: ~Copyable {
     return value
   }
 
-  func error(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: position) }
+  package func error(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: position) }
 
-  mutating func skipWhitespace() {
+  package mutating func skipWhitespace() {
     while position < end {
       switch bytes[position] {
       case 0x20, 0x09, 0x0A, 0x0D: position += 1
@@ -76,7 +77,7 @@ public struct JSONParser: ~Copyable {
     }
   }
 
-  mutating func parseValue() throws -> JSONValue {
+  package mutating func parseValue() throws -> JSONValue {
     guard position < end else { throw error("Expecting value") }
     switch bytes[position] {
     case UInt8(ascii: "{"): return .object(try parseObject())
@@ -101,7 +102,7 @@ public struct JSONParser: ~Copyable {
     }
   }
 
-  mutating func expectLiteral(_ literal: StaticString) throws {
+  package mutating func expectLiteral(_ literal: StaticString) throws {
     let count = literal.utf8CodeUnitCount
     guard position + count <= end else { throw error("Expecting value") }
     let base = literal.utf8Start
@@ -111,12 +112,12 @@ public struct JSONParser: ~Copyable {
     position += count
   }
 
-  mutating func enter() throws {
+  package mutating func enter() throws {
     depth += 1
     if depth > JSONParser.maxDepth { throw error("Nesting too deep") }
   }
 
-  mutating func parseObject() throws -> JSONObject {
+  package mutating func parseObject() throws -> JSONObject {
     try enter()
     defer { depth -= 1 }
     position += 1
@@ -152,7 +153,7 @@ public struct JSONParser: ~Copyable {
     }
   }
 
-  mutating func parseArray() throws -> JSONValue {
+  package mutating func parseArray() throws -> JSONValue {
     try enter()
     defer { depth -= 1 }
     position += 1
@@ -180,7 +181,7 @@ public struct JSONParser: ~Copyable {
   }
 
   /// Parses a string at `position` (which holds the opening quote).
-  mutating func parseString() throws -> String {
+  package mutating func parseString() throws -> String {
     position += 1
     let start = position
     var sawHighByte = false
@@ -249,7 +250,7 @@ public struct JSONParser: ~Copyable {
 
   /// Builds a String from UTF-8 bytes; pure ASCII skips validation, other text must round-trip exactly.
   @inline(__always)
-  static func makeString(_ bytes: UnsafeBufferPointer<UInt8>, checked: Bool, offset: Int) throws -> String {
+  package static func makeString(_ bytes: UnsafeBufferPointer<UInt8>, checked: Bool, offset: Int) throws -> String {
     let text = String(decoding: bytes, as: UTF8.self)
     if checked, !text.utf8.elementsEqual(bytes) {
       throw JSONParseError(message: "Invalid UTF-8 in string", offset: offset)
@@ -257,7 +258,7 @@ public struct JSONParser: ~Copyable {
     return text
   }
 
-  mutating func parseHex4() throws -> UInt32 {
+  package mutating func parseHex4() throws -> UInt32 {
     guard position + 4 <= end else { throw error("Invalid \\uXXXX escape") }
     var value: UInt32 = 0
     for _ in 0..<4 {
@@ -275,7 +276,7 @@ public struct JSONParser: ~Copyable {
     return value
   }
 
-  mutating func parseNumber() throws -> JSONValue {
+  package mutating func parseNumber() throws -> JSONValue {
     let start = position
     var isInteger = true
     if position < end, bytes[position] == UInt8(ascii: "-") {
@@ -381,7 +382,7 @@ public struct JSONParser: ~Copyable {
     }
   }
 
-  mutating func skipString() throws {
+  package mutating func skipString() throws {
     let start = position
     position += 1
     var sawHighByte = false

@@ -1,8 +1,7 @@
 import Foundation
-import KittyTestSupport
 import Testing
 
-@testable import KittyCore
+@testable import KittyBasics
 
 /// The fast frontmatter reader must read exactly what the full YAML parser reads, or decline.
 @Suite struct YAMLTests {
@@ -46,20 +45,6 @@ import Testing
   ])
   func asciiCommentStrippingAgreesWithTheCharacterPath(line: String) {
     #expect(SimpleYAML.stripASCIIComment(Substring(line)) == SimpleYAML.stripCommentByCharacter(Substring(line)))
-  }
-
-  @Test func fastReaderHandlesSpecKittyFrontmatter() throws {
-    let repo = try TestSupport.cloneFixture("lanes-merged")
-    let tasks = try FileManager.default.subpathsOfDirectory(atPath: "\(repo)/kitty-specs").filter {
-      $0.contains("/tasks/WP") && $0.hasSuffix(".md")
-    }
-    #expect(tasks.count == 4)
-    for task in tasks {
-      let text = try TestSupport.read("\(repo)/kitty-specs/\(task)")
-      let (yaml, _) = try #require(WorkPackage.splitFrontmatter(text))
-      let fast = try #require(SimpleYAML.parse(yaml), "fast reader declined \(task)")
-      #expect(fast == (try YAML.parseFully(yaml)))
-    }
   }
 
   @Test func plainScalarsResolveWithTheCoreSchema() {

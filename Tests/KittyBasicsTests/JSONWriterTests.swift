@@ -1,4 +1,4 @@
-import KittyCore
+import KittyBasics
 import Testing
 
 /// The writer reproduces Python's `json.dumps` byte for byte (expected strings produced with CPython 3.11).
