@@ -283,6 +283,28 @@ def crash_then_resume(run):
     return "resumed in %.1f s; %d job events" % (time.time() - started, len(submitted) + len(adopted))
 
 
+def finished_while_down(run):
+    """Jobs that finish while the coordinator is dead: resume collects their results, submits nothing again."""
+    wps = ["WP01", "WP02"]
+    run.make_mission([(wp, "", "sleep 3", "") for wp in wps], fast(run))
+    run.start(["--max-concurrent", "4"])
+    run.wait_for("two running jobs", lambda: os.path.exists(os.path.join(run.repo, ".kittify",
+                 "orchestrator-run-state.json")) and running_jobs(run, 2)(), 60)
+    os.kill(run.run_state()["pid"], signal.SIGKILL)
+    run.proc.wait(30)
+    prefix = run.job_prefix()
+    run.wait_for("the jobs to finish", lambda: not [j for j in squeue(prefix) if j[2] in ("PENDING", "RUNNING",
+                                                                                         "COMPLETING")], 60)
+    run.result = sh(["git", "kitty", "resume", "--json"], run.repo, env=run.env, timeout=300, check_rc=False)
+    run.events = [json.loads(l) for l in run.result.stdout.splitlines() if l.startswith("{")]
+    expect_merged(run, wps)
+    on_nodes(run, wps)  # implemented exactly once each: the finished jobs' results were collected
+    for wp in wps:
+        log = open(os.path.join(run.repo, ".kittify", "logs", run.slug, wp, "implementation-2.log")).read()
+        check("adopting job" in log and "the lane moved to the job's work" in log, "%s:\n%s" % (wp, log))
+    return "results of 2 jobs that ended while the coordinator was down collected"
+
+
 def abort_cancels(run):
     wps = ["WP01", "WP02"]
     run.make_mission([(wp, "", "sleep 120", "") for wp in wps], fast(run))
@@ -378,7 +400,8 @@ def sandboxed_on_nodes(run):
 
 
 def scenarios():
-    return {"fan-out": fan_out, "crash-then-resume": crash_then_resume, "abort-cancels": abort_cancels,
+    return {"fan-out": fan_out, "crash-then-resume": crash_then_resume, "finished-while-down": finished_while_down,
+            "abort-cancels": abort_cancels,
             "hostile-jobs": hostile_jobs, "sandboxed-on-nodes": sandboxed_on_nodes, "node-lost": node_lost}
 
 
