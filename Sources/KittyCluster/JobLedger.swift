@@ -54,6 +54,15 @@ public struct JobLedger: Sendable {
 
   public func remove(_ wp: String) {
     try? FileManager.default.removeItem(atPath: path(wp))
+    try? FileManager.default.removeItem(atPath: descriptionPath(wp))
+  }
+
+  /// The description of the WP's job, kept while the job is in flight (`git kitty job render` reads it).
+  public func descriptionPath(_ wp: String) -> String { "\(directory)/\(wp).job" }
+
+  public func keep(_ description: JobDescription) {
+    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try? AtomicFile.write(description.encoded(), to: descriptionPath(description.wp))
   }
 
   /// The whole run's ledger (its end, or an abort).

@@ -192,6 +192,7 @@ public struct SlurmExecutor: Executor {
     } catch {
       throw SlurmCommands.Failure(message: "the job exchange refused to register \(entry.refPrefix): \(error)")
     }
+    ledger.keep(described)
     let script = Self.batchScript(described, gitKitty: settings.gitKitty ?? Self.ownExecutable())
     let id = try await slurm.submit(script: script, arguments: sbatchArguments(name: entry.name))
     entry.job = id

@@ -312,6 +312,11 @@ def abort_cancels(run):
     run.wait_for("two running jobs", lambda: os.path.exists(os.path.join(run.repo, ".kittify",
                  "orchestrator-run-state.json")) and running_jobs(run, 2)(), 60)
     prefix = run.job_prefix()
+    run.wait_for("status to show the jobs' nodes",
+                 lambda: run.kitty("status").stdout.count("@kn") >= 2, 30)
+    jobs = os.path.join(run.repo, ".kittify", "jobs", run.run_state()["run_id"])
+    manifest = run.kitty("job", "render", "--kind", "kubernetes", os.path.join(jobs, "WP01.job")).stdout
+    check("kind: Job" in manifest and "git-kitty/wp" in manifest, "job render: " + manifest[:500])
     out = run.kitty("abort").stdout
     left = [j for j in squeue(prefix) if j[2] not in ("CANCELLED", "COMPLETED", "FAILED")]
     check(not left, "jobs left after abort: %s\n%s" % (left, out))
