@@ -26,20 +26,8 @@ REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 SLURM_SCRIPTS = os.path.join(REPO_ROOT, "scripts", "slurm")
 
 
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def sh(args, cwd, env=None, timeout=600, check_rc=True):
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    if check_rc and proc.returncode != 0:
-        raise Failure("%s failed (%d): %s" % (" ".join(args), proc.returncode, proc.stderr[-2000:]))
-    return proc
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "Agents"))
+from test_agents import Failure, check, sh  # noqa: E402  (the same small test kit as the agent scenarios)
 
 
 WP_TEMPLATE = """---
@@ -151,6 +139,21 @@ class Run:
         self.proc = subprocess.Popen(self.orchestrate_args(extra), cwd=self.repo, env=self.env, stdout=self.out,
                                      stderr=self.err, start_new_session=True)
 
+    def start_until_running(self, count, extra=("--max-concurrent", "4")):
+        """Starts orchestrate in the background and waits until `count` of its jobs run."""
+        self.start(list(extra))
+        self.wait_for("%d running jobs" % count, lambda: os.path.exists(os.path.join(
+            self.repo, ".kittify", "orchestrator-run-state.json")) and running_jobs(self, count)(), 60)
+
+    def kill_coordinator(self):
+        """kill -9 of git-kitty itself (not the `git` that started it): its jobs run on the nodes."""
+        os.kill(self.run_state()["pid"], signal.SIGKILL)
+        self.proc.wait(30)
+
+    def resume(self):
+        self.result = sh(["git", "kitty", "resume", "--json"], self.repo, env=self.env, timeout=300, check_rc=False)
+        self.events = [json.loads(l) for l in self.result.stdout.splitlines() if l.startswith("{")]
+
     def lanes(self):
         out = self.kitty("orchestrator-api", "mission-state", "--mission", self.slug, check_rc=False).stdout
         return {wp["wp_id"]: wp["lane"] for wp in json.loads(out)["data"]["work_packages"]}
@@ -260,17 +263,12 @@ def running_jobs(run, count):
 def crash_then_resume(run):
     wps = ["WP01", "WP02", "WP03"]
     run.make_mission([(wp, "", "sleep 6", "") for wp in wps], fast(run))
-    run.start(["--max-concurrent", "4"])
-    run.wait_for("three running jobs", lambda: os.path.exists(os.path.join(run.repo, ".kittify",
-                 "orchestrator-run-state.json")) and running_jobs(run, 3)(), 60)
+    run.start_until_running(3)
     run.wait_for("the agents to start", lambda: all(run.marker_lines(wp) for wp in wps), 30)
-    # kill -9 of the coordinator (git-kitty itself, not the `git` that started it): its jobs run on the nodes.
-    os.kill(run.run_state()["pid"], signal.SIGKILL)
-    run.proc.wait(30)
+    run.kill_coordinator()
     check(len(squeue(run.job_prefix())) >= 3, "the jobs should outlive the coordinator")
     started = time.time()
-    run.result = sh(["git", "kitty", "resume", "--json"], run.repo, env=run.env, timeout=300, check_rc=False)
-    run.events = [json.loads(l) for l in run.result.stdout.splitlines() if l.startswith("{")]
+    run.resume()
     expect_merged(run, wps)
     on_nodes(run, wps)  # each implemented exactly once: adopted, never submitted twice
     with open(os.path.join(run.root, "orchestrate.out")) as f:
@@ -287,16 +285,12 @@ def finished_while_down(run):
     """Jobs that finish while the coordinator is dead: resume collects their results, submits nothing again."""
     wps = ["WP01", "WP02"]
     run.make_mission([(wp, "", "sleep 3", "") for wp in wps], fast(run))
-    run.start(["--max-concurrent", "4"])
-    run.wait_for("two running jobs", lambda: os.path.exists(os.path.join(run.repo, ".kittify",
-                 "orchestrator-run-state.json")) and running_jobs(run, 2)(), 60)
-    os.kill(run.run_state()["pid"], signal.SIGKILL)
-    run.proc.wait(30)
+    run.start_until_running(2)
+    run.kill_coordinator()
     prefix = run.job_prefix()
     run.wait_for("the jobs to finish", lambda: not [j for j in squeue(prefix) if j[2] in ("PENDING", "RUNNING",
                                                                                          "COMPLETING")], 60)
-    run.result = sh(["git", "kitty", "resume", "--json"], run.repo, env=run.env, timeout=300, check_rc=False)
-    run.events = [json.loads(l) for l in run.result.stdout.splitlines() if l.startswith("{")]
+    run.resume()
     expect_merged(run, wps)
     on_nodes(run, wps)  # implemented exactly once each: the finished jobs' results were collected
     for wp in wps:
@@ -308,9 +302,7 @@ def finished_while_down(run):
 def abort_cancels(run):
     wps = ["WP01", "WP02"]
     run.make_mission([(wp, "", "sleep 120", "") for wp in wps], fast(run))
-    run.start(["--max-concurrent", "4"])
-    run.wait_for("two running jobs", lambda: os.path.exists(os.path.join(run.repo, ".kittify",
-                 "orchestrator-run-state.json")) and running_jobs(run, 2)(), 60)
+    run.start_until_running(2)
     prefix = run.job_prefix()
     run.wait_for("status to show the jobs' nodes",
                  lambda: run.kitty("status").stdout.count("@kn") >= 2, 30)
