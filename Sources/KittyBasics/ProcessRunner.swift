@@ -1,5 +1,6 @@
 import Foundation
 import Subprocess
+import Synchronization
 
 #if canImport(System)
   import System
@@ -146,10 +147,16 @@ public enum ProcessRunner {
       case timerCancelled
     }
     let timeout = request.timeout
+    // The pid as soon as it exists: a run that ends in an error (swift-subprocess may throw when its task is
+    // cancelled while the child lives) must still take the child's group down.
+    let spawned = SpawnedPid()
     let (ending, timedOut): (Ending, Bool) = await withTaskGroup(of: Ending.self) { group in
       group.addTask {
         do {
-          let (status, pid) = try await runConfigured(configuration, files: files, started: started)
+          let (status, pid) = try await runConfigured(configuration, files: files) { pid in
+            spawned.set(pid)
+            started(pid)
+          }
           return .finished(status, pid)
         } catch {
           return .failed("\(program): \(error)")
@@ -186,10 +193,24 @@ public enum ProcessRunner {
       if timedOut || cancelled { await killRemainingGroup(pid, grace: request.grace) }
       return .success(ProcessResult(status: status, timedOut: timedOut, cancelled: cancelled, pid: pid))
     case .failed(let message):
+      if let pid = spawned.value {
+        await killRemainingGroup(pid, grace: request.grace)
+        if Task.isCancelled || timedOut {
+          return .success(
+            ProcessResult(status: .signalled(SIGKILL), timedOut: timedOut, cancelled: Task.isCancelled, pid: pid))
+        }
+      }
       return .failure(SpawnFailure(message))
     case .timerFired, .timerCancelled:
       return .failure(SpawnFailure("\(program): no result"))
     }
+  }
+
+  /// The child's pid, set from swift-subprocess's task and read after it ended.
+  private final class SpawnedPid: Sendable {
+    private let pid = Mutex<Int32?>(nil)
+    func set(_ value: Int32) { pid.withLock { $0 = value } }
+    var value: Int32? { pid.withLock { $0 } }
   }
 
   /// swift-subprocess's teardown stops at the leader's exit: members of its group that ignore SIGTERM would live
