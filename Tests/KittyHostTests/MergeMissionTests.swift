@@ -81,6 +81,61 @@ import Testing
   // MARK: rebase
 
   /// Commits on develop (in the main checkout, where develop is checked out), as a person working meanwhile would.
+  /// WP01 approved, the other lanes never started: the merge would leave them out, so it is refused (naming the
+  /// lanes, their WPs and the flag) and changes nothing, in both dialects, until --allow-partial asks for it.
+  @Test func refusesAPartialMergeUnlessAllowed() throws {
+    let repo = try WriteFixture.clone()
+    try Self.approve("WP01", lane: "lane-a", file: "src/core.sh", content: Self.coreContent, in: repo)
+    let before = try RepositoryState.capture(repo)
+    for call in [
+      ["merge-mission", "--mission", Self.slug], ["merge-feature", "--feature", Self.slug, "--json"],
+    ] {
+      let response = OrchestratorAPI.run(call, currentDirectory: repo)
+      #expect(response.envelope.errorCode?.rawValue == "PREFLIGHT_FAILED", "\(response.line)")
+      #expect(response.exitCode == 1)
+      #expect(response.envelope.data["unfinished_lanes"] == .strings(["lane-b", "lane-c", "lane-d"]))
+      let errors = response.envelope.data["errors"]?.arrayValue?.compactMap(\.stringValue) ?? []
+      #expect(
+        errors == [
+          "lane-b (WP02), lane-c (WP03), lane-d (WP04) have no approved or done work package: merging now would "
+            + "leave them out. Finish them first, or merge the finished lanes alone with --allow-partial."
+        ], "\(response.line)")
+      let after = try RepositoryState.capture(repo)
+      #expect(after.differences(from: before).isEmpty, "\(after.differences(from: before))")
+    }
+    let partial = OrchestratorAPI.run(
+      ["merge-feature", "--feature", Self.slug, "--allow-partial", "--json"], currentDirectory: repo)
+    #expect(partial.envelope.success, "\(partial.line)")
+    #expect(partial.envelope.data["skipped_lanes"] == .strings(["lane-b", "lane-c", "lane-d"]))
+    #expect(try TestSupport.git(["show", "develop:src/core.sh"], in: repo) == Self.coreContent)
+  }
+
+  /// After a partial merge (lane-a merged, its branch and worktree removed), the rest of the mission merges without
+  /// the flag: lane-a is not taken again.
+  @Test func aMergeAfterAPartialOneTakesTheRest() throws {
+    let repo = try WriteFixture.clone()
+    try Self.approve("WP01", lane: "lane-a", file: "src/core.sh", content: Self.coreContent, in: repo)
+    let first = Self.merge(repo, ["--allow-partial"])
+    try #require(first.envelope.success, "\(first.line)")
+    #expect(first.envelope.data["done_wps"] == .strings(["WP01"]))
+    #expect(try git(["branch", "--list", WriteFixture.laneBranch("lane-a")], repo) == "")
+    try Self.approve("WP02", lane: "lane-b", file: "src/left.sh", content: "left\n", in: repo)
+    try Self.approve("WP03", lane: "lane-c", file: "src/right.sh", content: "right\n", in: repo)
+    try Self.approve("WP04", lane: "lane-d", file: "src/main.sh", content: "main\n", in: repo)
+    let rest = Self.merge(repo)
+    try #require(rest.envelope.success, "\(rest.line)")
+    #expect(rest.envelope.data["done_wps"] == .strings(["WP02", "WP03", "WP04"]))
+    #expect(rest.envelope.data["skipped_lanes"] == nil, "\(rest.line)")
+    #expect(try TestSupport.git(["show", "develop:src/main.sh"], in: repo) == "main\n")
+    #expect(try git(["branch", "--format=%(refname:short)"], repo) == "develop\nmain")
+    // Everything is merged now: a repeat is spec-kitty's PREFLIGHT_FAILED and changes nothing.
+    let before = try RepositoryState.capture(repo)
+    let again = Self.merge(repo)
+    #expect(again.envelope.errorCode?.rawValue == "PREFLIGHT_FAILED", "\(again.line)")
+    let after = try RepositoryState.capture(repo)
+    #expect(after.differences(from: before).isEmpty, "\(after.differences(from: before))")
+  }
+
   func commitOnTarget(_ file: String, _ content: String, _ repo: String) throws -> String {
     try TestSupport.write(content, to: "\(repo)/\(file)")
     try TestSupport.git(["add", file], in: repo)
@@ -149,13 +204,13 @@ import Testing
     try TestSupport.write(text, to: meta)
     try TestSupport.git(["commit", "-q", "-am", "keep lanes"], in: repo)
     try Self.approve("WP01", lane: "lane-a", file: "src/core.sh", content: Self.coreContent, in: repo)
-    let first = Self.merge(repo, ["--strategy", "rebase"])
+    let first = Self.merge(repo, ["--allow-partial", "--strategy", "rebase"])
     try #require(first.envelope.success, "\(first.line)")
     let laneTip = try git(["rev-parse", WriteFixture.laneBranch("lane-a")], repo)
     #expect(FileManager.default.fileExists(atPath: WriteFixture.laneWorktree(repo, "lane-a")))
 
     let before = try RepositoryState.capture(repo)
-    let second = Self.merge(repo, ["--strategy", "rebase"])
+    let second = Self.merge(repo, ["--allow-partial", "--strategy", "rebase"])
     #expect(second.envelope.success, "\(second.line)")
     #expect(second.envelope.data["done_wps"] == .strings([]))
     let after = try RepositoryState.capture(repo)
@@ -170,7 +225,7 @@ import Testing
     try Self.approve("WP01", lane: "lane-a", file: "src/core.sh", content: Self.coreContent, in: repo)
     _ = try commitOnTarget("src/core.sh", "#!/bin/sh\necho someone else\n", repo)
     let before = try RepositoryState.capture(repo)
-    let response = Self.merge(repo, ["--strategy", "rebase"])
+    let response = Self.merge(repo, ["--allow-partial", "--strategy", "rebase"])
     #expect(response.envelope.errorCode?.rawValue == "PREFLIGHT_FAILED", "\(response.line)")
     #expect(response.exitCode == 1)
     let errors = response.envelope.data["errors"]?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -186,7 +241,7 @@ import Testing
     let repo = try WriteFixture.clone()
     try Self.approve("WP01", lane: "lane-a", file: "src/core.sh", content: Self.coreContent, in: repo)
     let moved = try commitOnTarget("NOTES.md", "meanwhile\n", repo)
-    let response = Self.merge(repo, ["--strategy", "rebase"])
+    let response = Self.merge(repo, ["--allow-partial", "--strategy", "rebase"])
     #expect(response.envelope.success, "\(response.line)")
     let replayed = try #require(response.envelope.data["merge_commit"]?.stringValue)
     #expect(try git(["log", "-1", "--format=%P %s", replayed], repo) == "\(moved) WP01: work")
@@ -206,7 +261,7 @@ import Testing
     try TestSupport.write("scratch\n", to: "\(lane)/notes.txt")
     let laneTip = try git(["rev-parse", WriteFixture.laneBranch("lane-a")], repo)
 
-    let response = Self.merge(repo)
+    let response = Self.merge(repo, ["--allow-partial"])
     #expect(response.envelope.success, "\(response.line)")
     let data = response.envelope.data
     #expect(data["merged"] == .bool(true))
@@ -237,7 +292,7 @@ import Testing
     let oldTip = try git(["rev-parse", "develop"], repo)
     let laneTip = try git(["rev-parse", WriteFixture.laneBranch("lane-a")], repo)
 
-    let response = Self.merge(repo, ["--strategy", "squash"])
+    let response = Self.merge(repo, ["--allow-partial", "--strategy", "squash"])
     #expect(response.envelope.success, "\(response.line)")
     #expect(response.envelope.data["strategy"] == "squash")
     #expect(response.envelope.data["done_wps"] == .strings(["WP01"]))
@@ -268,7 +323,7 @@ import Testing
 
     // A second squash merge has nothing new to bring in and must change nothing.
     let before = try RepositoryState.capture(repo)
-    let again = Self.merge(repo, ["--strategy", "squash"])
+    let again = Self.merge(repo, ["--allow-partial", "--strategy", "squash"])
     let after = try RepositoryState.capture(repo)
     #expect(after.differences(from: before).isEmpty, "\(again.line) \(after.differences(from: before))")
     #expect(
@@ -278,13 +333,13 @@ import Testing
   @Test func aSecondMergeChangesNothing() throws {
     let repo = try WriteFixture.clone()
     try Self.approve("WP01", lane: "lane-a", file: "src/core.sh", content: Self.coreContent, in: repo)
-    let first = Self.merge(repo)
+    let first = Self.merge(repo, ["--allow-partial"])
     try #require(first.envelope.success, "\(first.line)")
     #expect(first.envelope.data["worktree_removed"] == .bool(true))
     #expect(!FileManager.default.fileExists(atPath: WriteFixture.laneWorktree(repo, "lane-a")))
 
     let before = try RepositoryState.capture(repo)
-    let second = Self.merge(repo)
+    let second = Self.merge(repo, ["--allow-partial"])
     let after = try RepositoryState.capture(repo)
     #expect(after.differences(from: before).isEmpty, "\(after.differences(from: before))")
     if second.envelope.success {

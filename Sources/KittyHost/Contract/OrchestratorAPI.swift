@@ -110,7 +110,8 @@ public enum OrchestratorAPI {
       return try host().acceptMission(mission: args["--mission"]!, actor: args["--actor"]!)
     case .mergeMission:
       return try host().mergeMission(
-        mission: args["--mission"]!, target: args["--target"], strategy: args["--strategy"], push: args.flag("--push"))
+        mission: args["--mission"]!, target: args["--target"], strategy: args["--strategy"], push: args.flag("--push"),
+        selection: args.flag("--allow-partial") ? .finished : .all)
     }
   }
 

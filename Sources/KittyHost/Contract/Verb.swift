@@ -47,7 +47,11 @@ public enum Verb: String, CaseIterable, Sendable {
       ]
     case .acceptMission: return [.value("--mission", required: true), .value("--actor", required: true)]
     case .mergeMission:
-      return [.value("--mission", required: true), .value("--target"), .value("--strategy"), .flag("--push")]
+      // --allow-partial is git-kitty's: merge the finished lanes while others have no approved or done WP.
+      return [
+        .value("--mission", required: true), .value("--target"), .value("--strategy"), .flag("--push"),
+        .flag("--allow-partial"),
+      ]
     }
   }
 }

@@ -5,12 +5,22 @@ import KittyGit
 import KittyWorkspaces
 
 /// merge-mission: lanes into the mission branch, the mission branch into the target, approved WPs to done,
-/// then cleanup of what is merged and clean. Refuses when nothing is approved or done, and never deletes
-/// uncommitted work.
+/// then cleanup of what is merged and clean. Refuses when nothing is approved or done, and a partial merge (a lane
+/// with no approved or done WP) unless it is asked for; never deletes uncommitted work.
 extension NativeHost {
-  public func mergeMission(mission handle: String, target requested: String?, strategy: String?, push: Bool)
-    throws(HostFailure) -> JSONObject
-  {
+  /// Which lanes a merge takes.
+  public enum MergeSelection: Sendable, Equatable {
+    /// Every lane of the mission: refused while a lane has no approved or done WP.
+    case all
+    /// The lanes with approved or done WPs; the others are left and listed in `skipped_lanes` (`--allow-partial`).
+    case finished
+    /// Exactly these lanes, each with approved or done WPs (the orchestrator's merge in dependency order).
+    case lanes([String])
+  }
+
+  public func mergeMission(
+    mission handle: String, target requested: String?, strategy: String?, push: Bool, selection: MergeSelection = .all
+  ) throws(HostFailure) -> JSONObject {
     let strategyName = strategy ?? "merge"
     guard let chosen = MissionMerger.Strategy(rawValue: strategyName) else {
       throw HostFailure(
@@ -23,12 +33,11 @@ extension NativeHost {
     let target = requested ?? mission.meta?.mergeTargetBranch ?? mission.targetBranch ?? "main"
     var base = mission.identity
     base["target_branch"] = .string(target)
-    func preflightFailure(_ errors: [String], message: String = "Merge failed", code: ErrorCode = .preflightFailed)
-      -> HostFailure
-    {
+    func preflightFailure(_ errors: [String], extra: JSONObject = [:]) -> HostFailure {
       var data = base
       data["errors"] = .strings(errors)
-      return HostFailure(code, message, fields: data)
+      for (key, value) in extra { data[key] = value }
+      return HostFailure(.preflightFailed, "Merge failed", fields: data)
     }
 
     let view: MissionView
@@ -57,28 +66,36 @@ extension NativeHost {
     if approved.isEmpty && done.isEmpty {
       errors.append("No work package of \(mission.slug) is approved or done: there is nothing to merge.")
     }
-    guard errors.isEmpty, let lanes = view.lanes else { throw preflightFailure(errors) }
+    var choice = LaneChoice(lanes: [], unfinished: [])
+    if let lanes = view.lanes, errors.isEmpty {
+      choice = chooseLanes(lanes, snapshot: view.snapshot, slug: mission.slug, selection: selection)
+      errors += choice.problems
+      if selection == .all && !choice.unfinished.isEmpty {
+        let named = choice.unfinished.map { "\($0.laneID) (\($0.wpIDs.joined(separator: ", ")))" }
+        errors.append(
+          "\(named.joined(separator: ", ")) \(named.count == 1 ? "has" : "have") no approved or done work package: "
+            + "merging now would leave \(named.count == 1 ? "it" : "them") out. Finish \(named.count == 1 ? "it" : "them") "
+            + "first, or merge the finished lanes alone with --allow-partial.")
+      }
+    }
+    guard errors.isEmpty, let lanes = view.lanes else {
+      let partial = selection == .all && !choice.unfinished.isEmpty
+      throw preflightFailure(
+        errors, extra: partial ? ["unfinished_lanes": .strings(choice.unfinished.map(\.laneID))] : [:])
+    }
     let writer = MissionWriter(mission: mission, context: context)
     try writer.checkReadable()
     // An interrupted earlier write (this verb's own done rows included) is committed before the merge needs a
     // clean checkout.
     try writer.locked("merge-mission") { () throws(HostFailure) in }
 
-    // Lanes with finished work, in lanes.json order; the others are left for later. lane-planning has no branch:
-    // its WPs worked in the main checkout on the target branch, so only their status moves.
+    // The chosen lanes, in the order chosen; the others are left for later. lane-planning has no branch: its WPs
+    // worked in the main checkout on the target branch, so only their status moves.
     var merged: [(String, String)] = []
-    var finishedLanes: Set<String> = []
-    var skipped: [String] = []
-    for lane in lanes.lanes {
-      let finished = lane.wpIDs.contains { [.approved, .done].contains(view.snapshot.lane(of: $0)) }
-      if finished {
-        finishedLanes.insert(lane.laneID)
-        if lane.laneID != LanesManifest.planningLaneID {
-          merged.append((lane.laneID, MissionPaths.laneBranch(slug: mission.slug, laneID: lane.laneID)))
-        }
-      } else {
-        skipped.append(lane.laneID)
-      }
+    let finishedLanes = Set(choice.lanes.map(\.laneID))
+    let skipped = lanes.lanes.map(\.laneID).filter { !finishedLanes.contains($0) && !choice.settled.contains($0) }
+    for lane in choice.lanes where lane.laneID != LanesManifest.planningLaneID {
+      merged.append((lane.laneID, MissionPaths.laneBranch(slug: mission.slug, laneID: lane.laneID)))
     }
     let merger = MissionMerger(context: context)
     let plan: MissionMerger.Plan
@@ -172,6 +189,68 @@ extension NativeHost {
       if let pushError { data["push_error"] = .string(pushError) }
     }
     return data
+  }
+
+  /// The lanes a merge takes, and those it leaves.
+  struct LaneChoice {
+    /// To merge, in order.
+    var lanes: [ExecutionLane]
+    /// Lanes with a WP still to do and none approved or done.
+    var unfinished: [ExecutionLane]
+    /// Lanes with nothing (left) to merge: every WP canceled, or every WP done and the branch merged and removed
+    /// by an earlier merge.
+    var settled: Set<String> = []
+    /// Why the selection cannot be merged (an unknown lane, a lane with nothing finished).
+    var problems: [String] = []
+  }
+
+  /// Chooses the lanes of a merge. A lane whose WPs are all done and whose branch is gone was merged by an earlier
+  /// call (a partial merge, an ordered merge that stopped): it is left out while another lane has approved work,
+  /// so the rest of the mission can still be merged. When no lane has approved work the finished lanes are all
+  /// taken, and a repeated merge meets spec-kitty's answer (`Lane branch … does not exist`).
+  func chooseLanes(_ manifest: LanesManifest, snapshot: StatusSnapshot, slug: String, selection: MergeSelection)
+    -> LaneChoice
+  {
+    let repo = try? Repository.open(at: repository.root)
+    func branchExists(_ name: String) -> Bool {
+      guard let repo else { return true }
+      return (try? repo.branchTip(name)) != nil
+    }
+    func lane(_ wp: String) -> Lane { snapshot.lane(of: wp) ?? .planned }
+    var choice = LaneChoice(lanes: [], unfinished: [])
+    let anyApproved = manifest.lanes.contains { $0.wpIDs.contains { lane($0) == .approved } }
+    var finished: [ExecutionLane] = []
+    for item in manifest.lanes {
+      let lanesOfWPs = item.wpIDs.map(lane)
+      if lanesOfWPs.allSatisfy({ $0 == .canceled }) {
+        choice.settled.insert(item.laneID)
+      } else if !lanesOfWPs.contains(where: { $0 == .approved || $0 == .done }) {
+        choice.unfinished.append(item)
+      } else if anyApproved && !lanesOfWPs.contains(.approved)
+        && lanesOfWPs.allSatisfy({ $0 == .done || $0 == .canceled })
+        && (item.laneID == LanesManifest.planningLaneID
+          || !branchExists(MissionPaths.laneBranch(slug: slug, laneID: item.laneID)))
+      {
+        choice.settled.insert(item.laneID)
+      } else {
+        finished.append(item)
+      }
+    }
+    guard case .lanes(let requested) = selection else {
+      choice.lanes = finished
+      return choice
+    }
+    for id in requested {
+      if let item = finished.first(where: { $0.laneID == id }) {
+        choice.lanes.append(item)
+      } else if !choice.settled.contains(id) {
+        choice.problems.append(
+          manifest.lanes.contains { $0.laneID == id }
+            ? "\(id) has no approved or done work package: there is nothing of it to merge."
+            : "\(id) is not a lane of \(slug) (lanes.json).")
+      }
+    }
+    return choice
   }
 
   static func deleteIfMerged(_ branch: String, into target: String, context: RepositoryContext, kept: inout [JSONValue])
