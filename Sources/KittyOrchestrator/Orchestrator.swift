@@ -92,6 +92,9 @@ public actor Orchestrator {
   private var claimFailures: [String: Int] = [:]
   private var stopping = false
   private var budgetReported = false
+  /// The tips the last conflict prediction merged, and the conflicts already reported (each is reported once).
+  private var conflictTips: ConflictPredictor.Tips?
+  private var reportedConflicts: Set<String> = []
   private var loop: Task<Void, Never>?
   nonisolated let runID: String
 
@@ -218,6 +221,7 @@ public actor Orchestrator {
         if free > 0 && budgetAllowsRun() {
           do throws(HostError) {
             let ready = try await host.listReady(mission: slug)
+            if ready.contains(where: { !active.contains($0) && setAside[$0] == nil }) { predictConflicts() }
             var started = 0
             for wp in ready where !active.contains(wp) && setAside[wp] == nil && started < free {
               launch(wp, .implement)
@@ -348,10 +352,11 @@ public actor Orchestrator {
         }
       }
     }
+    predictConflicts()
     let verb = (try? await host.capabilities().landingVerb) ?? "merge-mission"
     let merge: HostMergeResult
     do throws(HostError) {
-      merge = try await host.mergeMission(mission: slug, target: options.target, strategy: options.strategy)
+      merge = try await host.mergeInOrder(mission: slug, target: options.target, strategy: options.strategy)
     } catch {
       let code = error.details["preflight_error_code"]?.stringValue.map { " (\($0))" } ?? ""
       let details = error.details["errors"].map { " " + JSONWriter.pythonDefault.string($0) } ?? ""
@@ -359,12 +364,83 @@ public actor Orchestrator {
         state: .attention, exitCode: 1,
         summary: "\(verb) failed\(code): \(error.message)\(details)\(predictedConflicts())")
     }
+    if let stop = merge.stop { return stopped(at: stop, after: merge) }
+    state.predictedConflicts = []  // every approved lane is merged: nothing is left to conflict
     emit(ProgressEvent("merged", "merged into \(merge.targetBranch ?? "the target")"))
     var summary =
       "mission \(slug) \(options.skipAcceptance ? "merged (acceptance skipped)" : "accepted and merged") into "
       + (merge.targetBranch ?? "its target")
     if !merge.kept.isEmpty { summary += "; kept for you: " + merge.kept.joined(separator: ", ") }
     return finish(state: .completed, exitCode: 0, summary: summary)
+  }
+
+  /// The merge in dependency order stopped at a lane that conflicts: what was merged, what was not, and the exact
+  /// commands that resolve the conflict in the lane and finish the merge.
+  private func stopped(at stop: MergeStop, after merge: HostMergeResult) -> RunResult {
+    let wps = stop.wpIDs.isEmpty ? "" : " [\(stop.wpIDs.joined(separator: ", "))]"
+    let paths = stop.paths.joined(separator: " ")
+    emit(
+      ProgressEvent(
+        "merge-stopped", "merge stopped at \(stop.laneID)\(wps): it conflicts with \(stop.against) on \(paths)",
+        fields: [
+          "lane_id": .string(stop.laneID), "wp_ids": .strings(stop.wpIDs), "paths": .strings(stop.paths),
+          "merged_lanes": .strings(merge.mergedLanes), "done_wps": .strings(merge.doneWPs),
+          "not_merged": .strings([stop.laneID] + stop.remaining),
+        ]))
+    var lines = ["merge stopped at \(stop.laneID)\(wps): it conflicts with \(stop.against) on \(paths)."]
+    lines.append(
+      merge.mergedLanes.isEmpty
+        ? "Nothing was merged."
+        : "Merged into \(stop.target) first: \(merge.mergedLanes.joined(separator: ", "))"
+          + (merge.doneWPs.isEmpty ? "" : " (\(merge.doneWPs.joined(separator: ", ")) done)") + ".")
+    lines.append("Not merged, left as they are: \(([stop.laneID] + stop.remaining).joined(separator: ", ")).")
+    lines.append("Resolve it in the lane (merge \(stop.target) into it, fix \(paths), commit), then finish the merge:")
+    let worktree = Self.shellQuoted(stop.worktree)
+    if !FileManager.default.fileExists(atPath: stop.worktree) {
+      lines.append("  git worktree add \(worktree) \(stop.laneBranch)")
+    }
+    lines.append("  git -C \(worktree) merge \(stop.target)")
+    lines.append(
+      "  git -C \(worktree) add -- \(stop.paths.map(Self.shellQuoted).joined(separator: " ")) "
+        + "&& git -C \(worktree) commit --no-edit")
+    lines.append("  git kitty resume")
+    return finish(state: .attention, exitCode: 1, summary: lines.joined(separator: "\n"))
+  }
+
+  static func shellQuoted(_ text: String) -> String {
+    text.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:@+,".contains($0) }
+      ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+  }
+
+  /// Predicts the merge conflicts between the approved lanes and with the target (in memory, `git kitty mission
+  /// check`), before each claim and before the merge, when the approved tips moved since the last check. A new
+  /// conflict is reported once (an event); the run state keeps the current ones for the table, status and the
+  /// final message. Nothing stops because of a prediction.
+  func predictConflicts() {
+    guard let repository = try? HostRepository.locate(from: options.root),
+      let found = try? NativeHost(repository: repository).checkMission(
+        slug, target: options.target, unlessTipsAre: conflictTips)
+    else { return }
+    conflictTips = found.1
+    let conflicts = found.0.report.conflicts
+    state.predictedConflicts = conflicts.map(Self.describe)
+    state.save(root: options.root)
+    for conflict in conflicts where reportedConflicts.insert(Self.describe(conflict)).inserted {
+      emit(
+        ProgressEvent(
+          "conflict-predicted",
+          "predicted conflict: \(Self.describe(conflict)) (merging them will stop there; "
+            + "git kitty mission check \(slug))",
+          fields: [
+            "between": .strings(conflict.between), "wp_ids": .strings(conflict.wpIDs),
+            "paths": .strings(conflict.paths),
+          ]))
+    }
+  }
+
+  static func describe(_ conflict: ConflictPredictor.Conflict) -> String {
+    "\(conflict.between.joined(separator: " x ")) [\(conflict.wpIDs.joined(separator: ", "))]: "
+      + conflict.paths.joined(separator: ", ")
   }
 
   /// After a failed merge: the conflicts an in-memory merge of the approved lanes predicts (`git kitty mission
@@ -395,7 +471,13 @@ public actor Orchestrator {
     return lines.map { "\n  " + $0.replacingOccurrences(of: "\n", with: "\n    ") }.joined()
   }
 
-  private func finish(state final: RunState.Status, exitCode: Int32, summary: String) -> RunResult {
+  private func finish(state final: RunState.Status, exitCode: Int32, summary given: String) -> RunResult {
+    var summary = given
+    if !state.predictedConflicts.isEmpty && !summary.contains("conflict") {
+      summary +=
+        "\npredicted conflicts (git kitty mission check \(slug)):\n  "
+        + state.predictedConflicts.joined(separator: "\n  ")
+    }
     state.state = final
     state.summary = summary
     state.updatedAt = Timestamp.isoNow()

@@ -107,6 +107,7 @@ public final class TableProgress: ProgressSink, Sendable {
           + "\(String(s.attempt).padding(toLength: 8, withPad: " ", startingAt: 0)) "
           + "\(elapsed.padding(toLength: 8, withPad: " ", startingAt: 0)) \(last)")
     }
+    lines += state.predictedConflicts.map { paint("predicted conflict: " + $0, "33") }
     lines += screen.recent.map { "  " + $0 }
     out += lines.joined(separator: "\n") + "\n"
     screen.drawnLines = lines.count

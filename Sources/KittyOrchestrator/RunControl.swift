@@ -79,7 +79,7 @@ public struct RunStatus: Sendable {
       "state": .string((running || state.state != .running ? state.state : .interrupted).rawValue),
       "running": .bool(running), "holder": .optional(holder), "started_at": .string(state.startedAt),
       "summary": .optional(state.summary), "wps": .object(wps), "hook_events": .strings(hookEvents),
-      "usage": state.usage.json,
+      "usage": state.usage.json, "predicted_conflicts": .strings(state.predictedConflicts),
     ]
   }
 
@@ -125,6 +125,9 @@ public struct RunStatus: Sendable {
       lines.append(
         "total: \(Self.cost(total)), \(total.inputTokens) input / \(total.outputTokens) output tokens"
           + (total.cachedInputTokens > 0 ? " (\(total.cachedInputTokens) cached)" : ""))
+    }
+    if !state.predictedConflicts.isEmpty, state.summary?.contains("predicted conflict") != true {
+      lines.append("predicted conflicts:\n  " + state.predictedConflicts.joined(separator: "\n  "))
     }
     if let summary = state.summary { lines.append(summary) }
     if !hookEvents.isEmpty { lines.append("recent hook events:\n  " + hookEvents.joined(separator: "\n  ")) }

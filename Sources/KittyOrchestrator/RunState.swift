@@ -179,6 +179,9 @@ public struct RunState: Sendable, Equatable, Codable {
   public var options: JSONObject
   public var wps: [String: WPRunState]
   public var summary: String?
+  /// The merge conflicts the last check predicted between approved lanes (or a lane and the target), one line
+  /// each; written only when there are any.
+  public var predictedConflicts: [String] = []
 
   /// Tokens and cost of every agent run of this run (all WPs).
   public var usage: AgentUsage { wps.values.compactMap(\.usage).reduce(AgentUsage(), +) }
@@ -203,6 +206,7 @@ public struct RunState: Sendable, Equatable, Codable {
     case startedAt = "started_at"
     case updatedAt = "updated_at"
     case host, actor, options, wps, summary, usage
+    case predictedConflicts = "predicted_conflicts"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -218,6 +222,7 @@ public struct RunState: Sendable, Equatable, Codable {
     startedAt = try c.decodeIfPresent(String.self, forKey: .startedAt) ?? startedAt
     updatedAt = try c.decodeIfPresent(String.self, forKey: .updatedAt) ?? updatedAt
     summary = try c.decodeIfPresent(String.self, forKey: .summary)
+    predictedConflicts = try c.decodeIfPresent([String].self, forKey: .predictedConflicts) ?? []
     wps = try c.decodeIfPresent([String: WPRunState].self, forKey: .wps) ?? [:]
   }
 
@@ -237,6 +242,7 @@ public struct RunState: Sendable, Equatable, Codable {
     var wpContainer = c.nestedContainer(keyedBy: AnyWPKey.self, forKey: .wps)
     for key in wps.keys.sorted() { try wpContainer.encode(wps[key]!, forKey: AnyWPKey(stringValue: key)) }
     try c.encode(summary, forKey: .summary)
+    if !predictedConflicts.isEmpty { try c.encode(predictedConflicts, forKey: .predictedConflicts) }
     try c.encode(StoredUsage(usage), forKey: .usage)
   }
 

@@ -40,28 +40,60 @@ public struct ConflictPredictor: Sendable {
     self.context = context
   }
 
-  public func predict(target: String, lanes: [LaneInput]) throws -> Report {
+  /// The tips a prediction would merge: the target's and each lane's (lanes without a branch apart). Equal tips
+  /// predict the same conflicts, so a caller that checks often (the orchestrator, before every claim) merges again
+  /// only when they change.
+  public struct Tips: Sendable, Equatable {
+    public var target: String
+    public var targetTip: OID
+    public var lanes: [LaneTip]
+    public var missing: [LaneInput]
+  }
+
+  public struct LaneTip: Sendable, Equatable {
+    public var lane: LaneInput
+    public var tip: OID
+  }
+
+  /// Reads the tips (refs only, no merge).
+  public func tips(target: String, lanes: [LaneInput]) throws -> Tips {
     let repo = try context.open()
     let targetTip = try WorktreeManager(context: context).tip(of: target, repo: repo)
-    var tips: [(LaneInput, OID)] = []
+    var tips: [LaneTip] = []
     var missing: [LaneInput] = []
     for lane in lanes {
-      if let tip = try repo.branchTip(lane.branch) { tips.append((lane, tip)) } else { missing.append(lane) }
-    }
-    var conflicts: [Conflict] = []
-    for (lane, tip) in tips {
-      if case .conflict(let paths) = try repo.mergeInMemory(ours: targetTip, theirs: tip) {
-        conflicts.append(Conflict(between: [lane.id, target], wpIDs: lane.wpIDs, paths: paths))
+      if let tip = try repo.branchTip(lane.branch) {
+        tips.append(LaneTip(lane: lane, tip: tip))
+      } else {
+        missing.append(lane)
       }
     }
-    for (i, (first, firstTip)) in tips.enumerated() {
-      for (second, secondTip) in tips[(i + 1)...] {
-        if case .conflict(let paths) = try repo.mergeInMemory(ours: firstTip, theirs: secondTip) {
+    return Tips(target: target, targetTip: targetTip, lanes: tips, missing: missing)
+  }
+
+  public func predict(target: String, lanes: [LaneInput]) throws -> Report {
+    try predict(try tips(target: target, lanes: lanes))
+  }
+
+  /// Merges every lane tip with the target and with every other lane tip, in memory.
+  public func predict(_ tips: Tips) throws -> Report {
+    let repo = try context.open()
+    let target = tips.target
+    var conflicts: [Conflict] = []
+    for item in tips.lanes {
+      if case .conflict(let paths) = try repo.mergeInMemory(ours: tips.targetTip, theirs: item.tip) {
+        conflicts.append(Conflict(between: [item.lane.id, target], wpIDs: item.lane.wpIDs, paths: paths))
+      }
+    }
+    for (i, first) in tips.lanes.enumerated() {
+      for second in tips.lanes[(i + 1)...] {
+        if case .conflict(let paths) = try repo.mergeInMemory(ours: first.tip, theirs: second.tip) {
           conflicts.append(
-            Conflict(between: [first.id, second.id], wpIDs: first.wpIDs + second.wpIDs, paths: paths))
+            Conflict(
+              between: [first.lane.id, second.lane.id], wpIDs: first.lane.wpIDs + second.lane.wpIDs, paths: paths))
         }
       }
     }
-    return Report(target: target, checked: tips.map(\.0), missing: missing, conflicts: conflicts)
+    return Report(target: target, checked: tips.lanes.map(\.lane), missing: tips.missing, conflicts: conflicts)
   }
 }

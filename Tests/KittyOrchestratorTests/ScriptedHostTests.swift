@@ -75,6 +75,10 @@ final class ScriptedHost: MissionHost, Sendable {
     record("merge-mission")
     return try await inner.mergeMission(mission: mission, target: target, strategy: strategy)
   }
+  func mergeInOrder(mission: String, target: String?, strategy: String?) async throws(HostError) -> HostMergeResult {
+    record("merge-mission")
+    return try await inner.mergeInOrder(mission: mission, target: target, strategy: strategy)
+  }
 }
 
 @Suite struct ScriptedHostTests {
@@ -160,9 +164,9 @@ final class ScriptedHost: MissionHost, Sendable {
     #expect(try sandbox.lanes()["WP01"] == "done")
   }
 
-  /// Two lanes writing one file: both are approved, the merge fails, and the summary names the conflicting lanes,
-  /// WPs and path (the prediction of `git kitty mission check`) and the next command; nothing is merged.
-  @Test func aConflictingMergeNamesTheLanesWPsAndPaths() async throws {
+  /// Two lanes writing one file: both are approved; the merge in dependency order lands lane-a (WP01 done) and
+  /// stops at lane-b, naming it, its WP, the path and the commands that resolve it; lane-b is not merged.
+  @Test func aConflictingMergeStopsAtTheLaneThatConflicts() async throws {
     let sandbox = try OrchestratorSandbox(
       [
         SandboxWP("WP01", file: "src/shared.sh", implement: "mkdir -p src && echo left > src/shared.sh"),
@@ -171,9 +175,13 @@ final class ScriptedHost: MissionHost, Sendable {
     let host = ScriptedHost(root: sandbox.repo, [])
     let result = try await run(sandbox, host) { $0.merge = true }
     #expect(result.exitCode == 1)
-    #expect(result.summary.hasPrefix("merge-mission failed"), "\(result.summary)")
-    #expect(result.summary.contains("\n  conflict: lane-a x lane-b [WP01, WP02]: src/shared.sh"), "\(result.summary)")
-    #expect(result.summary.hasSuffix("then: git kitty resume"))
-    #expect(try sandbox.lanes() == ["WP01": "approved", "WP02": "approved"])
+    #expect(
+      result.summary.hasPrefix(
+        "merge stopped at lane-b [WP02]: it conflicts with the lanes merged before it (lane-a) on src/shared.sh."),
+      "\(result.summary)")
+    #expect(result.summary.contains("\nMerged into develop first: lane-a (WP01 done)."), "\(result.summary)")
+    #expect(result.summary.hasSuffix("\n  git kitty resume"), "\(result.summary)")
+    #expect(try sandbox.lanes() == ["WP01": "done", "WP02": "approved"])
+    #expect(try TestSupport.git(["show", "develop:src/shared.sh"], in: sandbox.repo) == "left\n")
   }
 }

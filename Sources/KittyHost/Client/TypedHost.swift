@@ -123,6 +123,11 @@ public struct HostMergeResult: Sendable, Equatable {
   public var targetBranch: String?
   /// Things the merge kept for the user (branches, worktrees), as the host described them.
   public var kept: [String]
+  /// The WPs the merge moved to done (`done_wps`; empty when the host does not say).
+  public var doneWPs: [String] = []
+  /// An ordered merge: the lanes it merged, and the lane it stopped at (nil when it merged them all).
+  public var mergedLanes: [String] = []
+  public var stop: MergeStop? = nil
 }
 
 /// What a host offers, read from its `contract-version` answer: the orchestrator probes it instead of hard-coding
@@ -186,11 +191,21 @@ public protocol MissionHost: Sendable {
   func transition(_ request: HostTransition) async throws(HostError)
   func acceptMission(mission: String, actor: String) async throws(HostError)
   func mergeMission(mission: String, target: String?, strategy: String?) async throws(HostError) -> HostMergeResult
+  /// The approved lanes in dependency order, as far as they merge cleanly: the lane that would conflict and those
+  /// after it are left untouched and named in `stop`. A host that can only merge the whole mission does that.
+  func mergeInOrder(mission: String, target: String?, strategy: String?) async throws(HostError) -> HostMergeResult
 }
 
 extension MissionHost {
   public func capabilities() async throws(HostError) -> HostCapabilities {
     HostCapabilities(contractVersion: try await contractVersion())
+  }
+
+  /// The whole mission at once, as merge-mission does (spec-kitty's hosts).
+  public func mergeInOrder(mission: String, target: String?, strategy: String?) async throws(HostError)
+    -> HostMergeResult
+  {
+    try await mergeMission(mission: mission, target: target, strategy: strategy)
   }
 
   /// A host whose transition honours `subtasksComplete` (the native one) needs nothing more.
@@ -225,7 +240,8 @@ enum HostDecode {
   static func merge(_ data: JSONObject) -> HostMergeResult {
     HostMergeResult(
       targetBranch: data["target_branch"]?.stringValue,
-      kept: (data["kept"]?.arrayValue ?? []).map { $0.stringValue ?? JSONWriter.pythonDefault.string($0) })
+      kept: (data["kept"]?.arrayValue ?? []).map { $0.stringValue ?? JSONWriter.pythonDefault.string($0) },
+      doneWPs: data["done_wps"]?.arrayValue?.compactMap(\.stringValue) ?? [])
   }
 }
 
@@ -316,6 +332,18 @@ public struct LocalHost: MissionHost {
       try call { host throws(HostFailure) in
         try host.mergeMission(mission: mission, target: target, strategy: strategy, push: false)
       })
+  }
+
+  public func mergeInOrder(mission: String, target: String?, strategy: String?) async throws(HostError)
+    -> HostMergeResult
+  {
+    let ordered = try call { host throws(HostFailure) in
+      try host.mergeInOrder(mission: mission, target: target, strategy: strategy)
+    }
+    var result = ordered.merged.map(HostDecode.merge) ?? HostMergeResult(targetBranch: ordered.stop?.target, kept: [])
+    result.mergedLanes = ordered.mergedLanes
+    result.stop = ordered.stop
+    return result
   }
 }
 

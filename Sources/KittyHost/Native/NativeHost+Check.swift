@@ -12,6 +12,34 @@ extension NativeHost {
   }
 
   public func checkMission(_ handle: String, target requested: String? = nil) throws(HostFailure) -> MissionCheck {
+    let (mission, predictor, tips) = try approvedLaneTips(handle, target: requested)
+    do {
+      return MissionCheck(mission: mission, report: try predictor.predict(tips))
+    } catch {
+      throw HostFailure(.preflightFailed, "cannot check \(mission.slug): \(error)")
+    }
+  }
+
+  /// The check again, only when the tips differ from `previous` (nil: they did not change, nothing was merged).
+  /// Reading the tips costs a few ref lookups; the merges happen only when something moved.
+  public func checkMission(
+    _ handle: String, target requested: String? = nil, unlessTipsAre previous: ConflictPredictor.Tips?
+  )
+    throws(HostFailure) -> (MissionCheck, ConflictPredictor.Tips)?
+  {
+    let (mission, predictor, tips) = try approvedLaneTips(handle, target: requested)
+    if tips == previous { return nil }
+    do {
+      return (MissionCheck(mission: mission, report: try predictor.predict(tips)), tips)
+    } catch {
+      throw HostFailure(.preflightFailed, "cannot check \(mission.slug): \(error)")
+    }
+  }
+
+  /// The approved lanes' tips and the target's (lane-planning has no branch and is left out).
+  private func approvedLaneTips(_ handle: String, target requested: String?) throws(HostFailure)
+    -> (Mission, ConflictPredictor, ConflictPredictor.Tips)
+  {
     let mission = try repository.mission(handle)
     let view: MissionView
     do {
@@ -33,9 +61,8 @@ extension NativeHost {
         wpIDs: lane.wpIDs.filter { view.snapshot.lane(of: $0) == .approved })
     }
     do {
-      return MissionCheck(
-        mission: mission,
-        report: try ConflictPredictor(context: try writeContext()).predict(target: target, lanes: inputs))
+      let predictor = ConflictPredictor(context: try writeContext())
+      return (mission, predictor, try predictor.tips(target: target, lanes: inputs))
     } catch let failure as HostFailure {
       throw failure
     } catch {
