@@ -360,9 +360,10 @@ public actor Orchestrator {
     } catch {
       let code = error.details["preflight_error_code"]?.stringValue.map { " (\($0))" } ?? ""
       let details = error.details["errors"].map { " " + JSONWriter.pythonDefault.string($0) } ?? ""
+      let conflicts = predictedConflicts()
       return finish(
-        state: .attention, exitCode: 1,
-        summary: "\(verb) failed\(code): \(error.message)\(details)\(predictedConflicts())")
+        state: .attention, exitCode: 1, summary: "\(verb) failed\(code): \(error.message)\(details)\(conflicts)",
+        namesConflicts: !conflicts.isEmpty)
     }
     if let stop = merge.stop { return stopped(at: stop, after: merge) }
     state.predictedConflicts = []  // every approved lane is merged: nothing is left to conflict
@@ -404,7 +405,7 @@ public actor Orchestrator {
       "  git -C \(worktree) add -- \(stop.paths.map(Self.shellQuoted).joined(separator: " ")) "
         + "&& git -C \(worktree) commit --no-edit")
     lines.append("  git kitty resume")
-    return finish(state: .attention, exitCode: 1, summary: lines.joined(separator: "\n"))
+    return finish(state: .attention, exitCode: 1, summary: lines.joined(separator: "\n"), namesConflicts: true)
   }
 
   static func shellQuoted(_ text: String) -> String {
@@ -471,9 +472,14 @@ public actor Orchestrator {
     return lines.map { "\n  " + $0.replacingOccurrences(of: "\n", with: "\n    ") }.joined()
   }
 
-  private func finish(state final: RunState.Status, exitCode: Int32, summary given: String) -> RunResult {
+  /// Ends the run. The conflicts predicted last are added to the summary unless it names them already.
+  private func finish(
+    state final: RunState.Status, exitCode: Int32, summary given: String, namesConflicts: Bool = false
+  )
+    -> RunResult
+  {
     var summary = given
-    if !state.predictedConflicts.isEmpty && !summary.contains("conflict") {
+    if !state.predictedConflicts.isEmpty && !namesConflicts {
       summary +=
         "\npredicted conflicts (git kitty mission check \(slug)):\n  "
         + state.predictedConflicts.joined(separator: "\n  ")

@@ -126,7 +126,8 @@ public struct RunStatus: Sendable {
         "total: \(Self.cost(total)), \(total.inputTokens) input / \(total.outputTokens) output tokens"
           + (total.cachedInputTokens > 0 ? " (\(total.cachedInputTokens) cached)" : ""))
     }
-    if !state.predictedConflicts.isEmpty, state.summary?.contains("predicted conflict") != true {
+    // A finished run's summary carries them.
+    if !state.predictedConflicts.isEmpty, state.summary == nil {
       lines.append("predicted conflicts:\n  " + state.predictedConflicts.joined(separator: "\n  "))
     }
     if let summary = state.summary { lines.append(summary) }
