@@ -388,6 +388,16 @@ public actor Orchestrator {
           "merged_lanes": .strings(merge.mergedLanes), "done_wps": .strings(merge.doneWPs),
           "not_merged": .strings([stop.laneID] + stop.remaining),
         ]))
+    let lines = Self.stopMessage(
+      stop, merged: merge, worktreeExists: FileManager.default.fileExists(atPath: stop.worktree))
+    return finish(state: .attention, exitCode: 1, summary: lines.joined(separator: "\n"), namesConflicts: true)
+  }
+
+  /// The final message of a merge that stopped: what was merged, what was not, and the commands to run, each on
+  /// its own line (the lane's worktree is added back first when it is gone).
+  static func stopMessage(_ stop: MergeStop, merged merge: HostMergeResult, worktreeExists: Bool) -> [String] {
+    let wps = stop.wpIDs.isEmpty ? "" : " [\(stop.wpIDs.joined(separator: ", "))]"
+    let paths = stop.paths.joined(separator: " ")
     var lines = ["merge stopped at \(stop.laneID)\(wps): it conflicts with \(stop.against) on \(paths)."]
     lines.append(
       merge.mergedLanes.isEmpty
@@ -396,16 +406,14 @@ public actor Orchestrator {
           + (merge.doneWPs.isEmpty ? "" : " (\(merge.doneWPs.joined(separator: ", ")) done)") + ".")
     lines.append("Not merged, left as they are: \(([stop.laneID] + stop.remaining).joined(separator: ", ")).")
     lines.append("Resolve it in the lane (merge \(stop.target) into it, fix \(paths), commit), then finish the merge:")
-    let worktree = Self.shellQuoted(stop.worktree)
-    if !FileManager.default.fileExists(atPath: stop.worktree) {
-      lines.append("  git worktree add \(worktree) \(stop.laneBranch)")
-    }
-    lines.append("  git -C \(worktree) merge \(stop.target)")
+    let worktree = shellQuoted(stop.worktree)
+    if !worktreeExists { lines.append("  git worktree add \(worktree) \(stop.laneBranch)") }
+    lines.append("  git -C \(worktree) merge \(shellQuoted(stop.target))")
     lines.append(
-      "  git -C \(worktree) add -- \(stop.paths.map(Self.shellQuoted).joined(separator: " ")) "
+      "  git -C \(worktree) add -- \(stop.paths.map(shellQuoted).joined(separator: " ")) "
         + "&& git -C \(worktree) commit --no-edit")
     lines.append("  git kitty resume")
-    return finish(state: .attention, exitCode: 1, summary: lines.joined(separator: "\n"), namesConflicts: true)
+    return lines
   }
 
   static func shellQuoted(_ text: String) -> String {

@@ -1,6 +1,6 @@
 import Foundation
 import KittyCore
-import KittyHost
+@testable import KittyHost
 @testable import KittyOrchestrator
 import KittyTestSupport
 import Synchronization
@@ -183,5 +183,28 @@ final class ScriptedHost: MissionHost, Sendable {
     #expect(result.summary.hasSuffix("\n  git kitty resume"), "\(result.summary)")
     #expect(try sandbox.lanes() == ["WP01": "done", "WP02": "approved"])
     #expect(try TestSupport.git(["show", "develop:src/shared.sh"], in: sandbox.repo) == "left\n")
+  }
+
+  /// The stop message when the lane's worktree is gone and the paths need quoting: the worktree is added back
+  /// first, and every argument survives the shell.
+  @Test func aStopMessageAddsTheWorktreeBackAndQuotesWhatNeedsIt() {
+    let stop = MergeStop(
+      laneID: "lane-c", laneBranch: "kitty/mission-m-lane-c", worktree: "/repo/.worktrees/m-lane-c", wpIDs: ["WP03"],
+      paths: ["docs/read me.md", "src/a.sh"], target: "develop", against: "develop", remaining: ["lane-d"])
+    let lines = Orchestrator.stopMessage(
+      stop, merged: HostMergeResult(targetBranch: "develop", kept: [], doneWPs: [], mergedLanes: []),
+      worktreeExists: false)
+    #expect(
+      lines == [
+        "merge stopped at lane-c [WP03]: it conflicts with develop on docs/read me.md src/a.sh.",
+        "Nothing was merged.",
+        "Not merged, left as they are: lane-c, lane-d.",
+        "Resolve it in the lane (merge develop into it, fix docs/read me.md src/a.sh, commit), then finish the merge:",
+        "  git worktree add /repo/.worktrees/m-lane-c kitty/mission-m-lane-c",
+        "  git -C /repo/.worktrees/m-lane-c merge develop",
+        "  git -C /repo/.worktrees/m-lane-c add -- 'docs/read me.md' src/a.sh && git -C /repo/.worktrees/m-lane-c "
+          + "commit --no-edit",
+        "  git kitty resume",
+      ])
   }
 }
