@@ -1,4 +1,5 @@
 import CLibgit2
+import Foundation
 
 /// The result of merging two commits in memory.
 public enum MergeOutcome: Equatable, Sendable {
@@ -12,10 +13,16 @@ public enum MergeOutcome: Equatable, Sendable {
   case conflict(paths: [String])
 }
 
+/// Resolves a conflicted file of an in-memory merge, as a git merge driver would: given the ancestor's, our and
+/// their bytes (nil where the side has no file), the merged bytes, or nil to leave the conflict.
+public typealias ConflictResolver = @Sendable (_ path: String, _ base: Data?, _ ours: Data?, _ theirs: Data?) -> Data?
+
 extension Repository {
-  /// Merges `theirs` into `ours` without touching any worktree or index on disk. Conflicts are reported
-  /// with their paths and never resolved automatically.
-  public func mergeInMemory(ours: OID, theirs: OID) throws(GitError) -> MergeOutcome {
+  /// Merges `theirs` into `ours` without touching any worktree or index on disk. Conflicts are reported with their
+  /// paths; only those `resolve` settles (git-kitty's merge drivers, which libgit2 cannot run) are resolved.
+  public func mergeInMemory(ours: OID, theirs: OID, resolve: ConflictResolver? = nil) throws(GitError)
+    -> MergeOutcome
+  {
     if try contains(ours, ancestor: theirs) { return .upToDate }
     if try contains(theirs, ancestor: ours) { return .fastForward(theirs) }
     var options = git_merge_options()
@@ -28,7 +35,10 @@ extension Repository {
         try git("git_merge_commits") { git_merge_commits(&index, handle, ourCommit, theirCommit, &options) }
         defer { git_index_free(index) }
         if git_index_has_conflicts(index) == 1 {
-          return .conflict(paths: try conflictPaths(index!))
+          let paths = try conflictPaths(index!)
+          guard let resolve, try resolveConflicts(index!, paths: paths, with: resolve) else {
+            return .conflict(paths: paths)
+          }
         }
         var tree = git_oid()
         try git("git_index_write_tree_to") { git_index_write_tree_to(&tree, index, handle) }
@@ -46,6 +56,58 @@ extension Repository {
     case .conflict: return false
     case .merged(let tree): return try tree == commit(target).tree
     }
+  }
+
+  /// Settles every conflicted path with `resolve`, in the in-memory index; false (the index partly settled, to be
+  /// thrown away) when one path is not resolved.
+  func resolveConflicts(_ index: OpaquePointer, paths: [String], with resolve: ConflictResolver) throws(GitError)
+    -> Bool
+  {
+    for path in paths {
+      var ancestor: UnsafePointer<git_index_entry>?
+      var ours: UnsafePointer<git_index_entry>?
+      var theirs: UnsafePointer<git_index_entry>?
+      git_error_clear()
+      let found = git_index_conflict_get(&ancestor, &ours, &theirs, index, path)
+      if found < 0 { throw lastError(code: found, operation: "git_index_conflict_get(\(path))") }
+      // Only content conflicts of regular files on both sides: a deletion or a mode change stays a conflict.
+      guard let ours, let theirs, ours.pointee.mode == theirs.pointee.mode else { return false }
+      let mode = ours.pointee.mode
+      let sides = try [ancestor, ours, theirs].map { (entry) throws(GitError) -> Data? in
+        guard let entry else { return nil }
+        return try blobData(entry.pointee.id)
+      }
+      guard let merged = resolve(path, sides[0], sides[1], sides[2]) else { return false }
+      var blob = git_oid()
+      git_error_clear()
+      let written = merged.withUnsafeBytes { bytes in
+        git_blob_create_from_buffer(&blob, handle, bytes.baseAddress, bytes.count)
+      }
+      if written < 0 { throw lastError(code: written, operation: "git_blob_create_from_buffer(\(path))") }
+      try git("git_index_conflict_remove") { git_index_conflict_remove(index, path) }
+      var entry = git_index_entry()
+      entry.mode = mode
+      entry.id = blob
+      entry.file_size = UInt32(truncatingIfNeeded: merged.count)
+      git_error_clear()
+      let added = path.withCString { cPath in
+        entry.path = cPath
+        return git_index_add(index, &entry)
+      }
+      if added < 0 { throw lastError(code: added, operation: "git_index_add(\(path))") }
+    }
+    return git_index_has_conflicts(index) == 0
+  }
+
+  /// A blob's bytes.
+  func blobData(_ id: git_oid) throws(GitError) -> Data {
+    var oid = id
+    var blob: OpaquePointer?
+    try git("git_blob_lookup") { git_blob_lookup(&blob, handle, &oid) }
+    defer { git_blob_free(blob) }
+    let size = Int(git_blob_rawsize(blob))
+    guard size > 0, let raw = git_blob_rawcontent(blob) else { return Data() }
+    return Data(bytes: raw, count: size)
   }
 
   func conflictPaths(_ index: OpaquePointer) throws(GitError) -> [String] {

@@ -98,11 +98,6 @@ public enum Preflight {
       } else {
         report.notes.append("target branch \(target) (not protected)")
       }
-      if host.kind == .native && mission.topology.hasCoordinationBranch {
-        report.problems.append(
-          "mission \(slug) uses spec-kitty's \(mission.topology.rawValue) topology (status on a coordination branch), "
-            + "which git-kitty's native host reads but does not write: run with --host spec-kitty")
-      }
     }
     if options.merge { report.problems += mergeProblems(options: options, host: host.kind, slug: slug) }
     return report

@@ -1,4 +1,5 @@
 import Foundation
+import KittyCore
 import KittyGit
 
 /// Predicts the merge conflicts a mission's merge would meet, before it happens: every lane tip merged in memory
@@ -81,13 +82,17 @@ public struct ConflictPredictor: Sendable {
     let target = tips.target
     var conflicts: [Conflict] = []
     for item in tips.lanes {
-      if case .conflict(let paths) = try repo.mergeInMemory(ours: tips.targetTip, theirs: item.tip) {
+      if case .conflict(let paths) = try repo.mergeInMemory(
+        ours: tips.targetTip, theirs: item.tip, resolve: EventLogUnion.resolveStatusLog)
+      {
         conflicts.append(Conflict(between: [item.lane.id, target], wpIDs: item.lane.wpIDs, paths: paths))
       }
     }
     for (i, first) in tips.lanes.enumerated() {
       for second in tips.lanes[(i + 1)...] {
-        if case .conflict(let paths) = try repo.mergeInMemory(ours: first.tip, theirs: second.tip) {
+        if case .conflict(let paths) = try repo.mergeInMemory(
+          ours: first.tip, theirs: second.tip, resolve: EventLogUnion.resolveStatusLog)
+        {
           conflicts.append(
             Conflict(
               between: [first.lane.id, second.lane.id], wpIDs: first.lane.wpIDs + second.lane.wpIDs, paths: paths))

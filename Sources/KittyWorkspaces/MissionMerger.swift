@@ -39,7 +39,7 @@ public struct MissionMerger: Sendable {
       guard let laneTip = try repo.branchTip(laneBranch) else {
         throw WorkspaceError.missingLaneBranch(laneBranch)
       }
-      switch try repo.mergeInMemory(ours: missionTip, theirs: laneTip) {
+      switch try repo.mergeInMemory(ours: missionTip, theirs: laneTip, resolve: EventLogUnion.resolveStatusLog) {
       case .upToDate: break
       case .fastForward(let next): missionTip = next
       case .merged(let tree):
@@ -59,7 +59,7 @@ public struct MissionMerger: Sendable {
         missionBranch: missionBranch, missionStart: missionStart, missionTip: missionTip, target: target,
         targetStart: targetStart, targetTip: targetTip, mergedLanes: lanes.map(\.0))
     }
-    switch try repo.mergeInMemory(ours: targetStart, theirs: missionTip) {
+    switch try repo.mergeInMemory(ours: targetStart, theirs: missionTip, resolve: EventLogUnion.resolveStatusLog) {
     case .upToDate: break
     case .fastForward(let next) where try strategy == .squash && repo.commit(next).tree == targetTree:
       break  // already squashed in: nothing to add

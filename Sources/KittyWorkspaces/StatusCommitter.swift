@@ -3,8 +3,9 @@ import KittyCore
 import KittyGit
 
 /// Commits a mission's status files the way spec-kitty does — only those paths, onto the mission's target
-/// branch, with a compare-and-swap on the ref — and refreshes the main checkout's index for them so
-/// `git status` stays clean. Never commits onto a protected branch.
+/// branch (or, for a coord-topology mission, its coordination branch in the coordination worktree), with a
+/// compare-and-swap on the ref — and refreshes that checkout's index for them so `git status` stays clean. Never
+/// commits onto a protected branch.
 public struct StatusCommitter: Sendable {
   public let context: RepositoryContext
 
@@ -18,17 +19,19 @@ public struct StatusCommitter: Sendable {
     case unchanged
   }
 
-  /// Commits the working-directory content of `paths` (relative to the main checkout) onto `branch`.
-  public func commit(paths: [String], branch: String, message: String) throws -> Outcome {
+  /// Commits the working-directory content of `paths` (relative to `checkout`, the main checkout unless given)
+  /// onto `branch`, which that checkout must have checked out.
+  public func commit(paths: [String], branch: String, message: String, checkout: String? = nil) throws -> Outcome {
     if context.protection.isProtected(branch) { throw WorkspaceError.protectedBranch(branch: branch) }
-    let repo = try context.open()
+    let root = checkout ?? context.root
+    let repo = try checkout.map { path throws(GitError) in try Repository.open(at: path) } ?? context.open()
     let head = try repo.headReferenceName()
     guard head == Branch.fullName(branch) else {
       throw WorkspaceError.headMismatch(expected: branch, actual: head.map(Branch.shortName))
     }
     var changes: [TreeChange] = []
     for path in paths {
-      let full = "\(context.root)/\(path)"
+      let full = "\(root)/\(path)"
       // A file that exists but cannot be read is an error, never a deletion.
       if let data = try FileBytes.read(full) {
         changes.append(.write(path: path, data: data))
@@ -47,12 +50,12 @@ public struct StatusCommitter: Sendable {
     defer { lock.unlock() }
     // A git process holding the main checkout's index: wait a little, then refuse before anything moves (after
     // the ref moved, a failure to stage could no longer be reported without lying about the commit).
-    let indexLock = "\(context.commonDirectory)/index.lock"
+    let indexLock = "\(Path.stripTrailingSlash(repo.gitDirectory))/index.lock"
     var waited = 0
     while FileManager.default.fileExists(atPath: indexLock) {
       if waited >= 100 {
         throw WorkspaceError.io(
-          "\(indexLock) exists: another git process is using the index of \(context.root); try again when it is done "
+          "\(indexLock) exists: another git process is using the index of \(root); try again when it is done "
             + "(remove the file if no git process is running)")
       }
       usleep(20_000)  // usleep: another git's index.lock; nothing signals its release

@@ -204,7 +204,7 @@ public struct WorktreeManager: Sendable {
         if source.optional { continue }
         throw WorkspaceError.notFound("\(source.label) (\(source.revision))")
       }
-      switch try repo.mergeInMemory(ours: tip, theirs: theirs) {
+      switch try repo.mergeInMemory(ours: tip, theirs: theirs, resolve: EventLogUnion.resolveStatusLog) {
       case .upToDate:
         continue
       case .fastForward(let next):

@@ -11,7 +11,12 @@
 #   E: the same against spec-kitty 4.0.0rc7 (contract 1.16.0: probed capabilities, consolidate-mission lands the
 #      mission; --skip-acceptance, because 4.0's accept-mission refuses any mission claimed through orchestrator-api).
 #
-# After every host step of A-C both hosts answer `mission-state` and `list-ready` on the same repository; their `data`
+#   F: a coord-topology mission (spec-kitty's default: status on the coordination branch, committed in the
+#      `<slug>-coord` worktree): spec-kitty takes WP01 to approved; git-kitty does WP02, WP03, WP04 and accept-mission
+#      (spec-kitty 3.2.7's crashes on coord missions); spec-kitty merges.
+#   G: the same topology the other way: git-kitty WP01 and WP02; spec-kitty WP03, WP04; git-kitty accepts and merges.
+#
+# After every host step of A-C, F and G both hosts answer `mission-state` and `list-ready` on the same repository; their `data`
 # must be equal, except `work_packages[].last_actor` (spec-kitty 3.2.7 always reports null, git-kitty the actor),
 # which is normalised to null on both sides. One line per step: `ok  step …` or `DIFF step …` (with both JSONs).
 # Exit status: 0 when every step agreed and every final check passed, 1 otherwise.
@@ -23,6 +28,7 @@
 #                        installed from PyPI when missing; outside the repository)
 #        GIT_KITTY_BIN   git-kitty binary (default <repo>/.build/debug/git-kitty)
 #        CONFORMANCE_KEEP=1  keep the temporary repositories (their path is printed)
+#        CONFORMANCE_ONLY="f g"  run only these directions (default: all of a b c d e f g)
 set -euo pipefail
 
 T_START=$(date +%s)
@@ -65,7 +71,7 @@ POLICY='{"orchestrator_id":"conformance","orchestrator_version":"0.1.0","agent_f
 
 # --- JSON helper (envelope checks, comparison) ----------------------------------------------------------------------
 cat >"$WORK/conf.py" <<'PYEOF'
-import json, sys
+import json, os, sys
 
 def envelope(path):
     """The envelope in a file holding the last stdout line that starts with '{' (or None)."""
@@ -77,6 +83,10 @@ def envelope(path):
 
 def normalised(env):
     data = json.loads(json.dumps(env["data"]))
+    # Coord topology (F, G): spec-kitty 3.2.7 reads meta.json from the coordination worktree, which has none, and
+    # reports mission_type "" until the merge; git-kitty reports meta.json's (a documented difference).
+    if os.environ.get("CONF_COORD") and "mission_type" in data:
+        data["mission_type"] = ""
     for wp in data.get("work_packages", []):
         if "last_actor" in wp:
             wp["last_actor"] = None
@@ -275,15 +285,24 @@ final_checks() {
     exit 1
   fi
   echo "ok  final $DIR_NAME: develop contains src/core.sh src/left.sh src/right.sh src/main.sh"
-  if [ "$DIR_NAME" = A ]; then
+  if [ "$DIR_NAME" = G ]; then
+    if [ -e "$R/.worktrees/$SLUG-coord" ]; then
+      echo "FAIL final G: git-kitty's merge-mission left the coordination worktree $SLUG-coord"; exit 1
+    fi
+    if [ "$(git -C "$R" show "develop:kitty-specs/$SLUG/status.events.jsonl" | grep -c '"to_lane": "done"')" != 4 ]; then
+      echo "FAIL final G: develop's event log lacks the four done rows"; exit 1
+    fi
+    echo "ok  final G: develop's log has the four done rows; the coordination worktree and branch are gone"
+  fi
+  if [ "$DIR_NAME" = A ] || [ "$DIR_NAME" = G ]; then
     local dirty
     dirty=$(git -C "$R" status --porcelain)
     if [ -n "$dirty" ]; then
-      echo "FAIL final A: the main checkout is not clean after git-kitty's merge-mission:"
+      echo "FAIL final $DIR_NAME: the main checkout is not clean after git-kitty's merge-mission:"
       printf '%s\n' "$dirty" | sed 's/^/    /'
       exit 1
     fi
-    echo "ok  final A: main checkout clean ($(git -C "$R" rev-parse --abbrev-ref HEAD))"
+    echo "ok  final $DIR_NAME: main checkout clean ($(git -C "$R" rev-parse --abbrev-ref HEAD))"
   fi
 }
 
@@ -315,6 +334,58 @@ direction_b() {
   act sk "merge-mission" merge-mission --mission "$SLUG"
   final_checks
   [ "$DIFFS" = 0 ]
+}
+
+direction_f() {
+  DIR_NAME=F R="$WORK/f" SLUG=$SLUG_F DIFFS=0
+  export CONF_COORD=1
+  cd "$R"
+  echo "== direction F (coord topology): spec-kitty WP01; git-kitty WP02, WP03, WP04, accept; spec-kitty merge ($SLUG)"
+  compare "00 fresh coord mission"
+  implement_and_review sk WP01 T001 src/core.sh
+  implement_and_review gk WP02 T002 src/left.sh
+  implement_and_review gk WP03 T003 src/right.sh
+  implement_and_review gk WP04 T004 src/main.sh
+  coord_committed
+  act gk "accept-mission" accept-mission --mission "$SLUG" --actor boss-git-kitty
+  act sk "merge-mission" merge-mission --mission "$SLUG"
+  final_checks
+  [ "$DIFFS" = 0 ]
+}
+
+direction_g() {
+  DIR_NAME=G R="$WORK/g" SLUG=$SLUG_G DIFFS=0
+  export CONF_COORD=1
+  cd "$R"
+  echo "== direction G (coord topology): git-kitty WP01, WP02; spec-kitty WP03, WP04; git-kitty accept, merge ($SLUG)"
+  compare "00 fresh coord mission"
+  implement_and_review gk WP01 T001 src/core.sh
+  implement_and_review gk WP02 T002 src/left.sh
+  implement_and_review sk WP03 T003 src/right.sh
+  implement_and_review sk WP04 T004 src/main.sh
+  coord_committed
+  act gk "accept-mission" accept-mission --mission "$SLUG" --actor boss-git-kitty
+  act gk "merge-mission" merge-mission --mission "$SLUG"
+  final_checks
+  [ "$DIFFS" = 0 ]
+}
+
+# coord_committed: in a coord-topology mission every status write of both hosts is committed on the coordination
+# branch in the `<slug>-coord` worktree (clean), and the target branch's copy of the event log has no lane rows.
+coord_committed() {
+  local coord="$R/.worktrees/$SLUG-coord" dirty
+  dirty=$(git -C "$coord" status --porcelain)
+  if [ -n "$dirty" ]; then
+    echo "FAIL $DIR_NAME: the coordination worktree is not clean after the status writes:"
+    printf '%s\n' "$dirty" | sed 's/^/    /'
+    exit 1
+  fi
+  if git -C "$R" show "develop:kitty-specs/$SLUG/status.events.jsonl" 2>/dev/null | grep -q '"to_lane": "approved"'; then
+    echo "FAIL $DIR_NAME: develop's event log holds lane transitions: they belong on the coordination branch"
+    exit 1
+  fi
+  echo "ok  $DIR_NAME: every transition committed on $(git -C "$coord" rev-parse --abbrev-ref HEAD) in $SLUG-coord" \
+    "($(git -C "$coord" log --oneline | grep -c 'status transition') status commits); develop has none"
 }
 
 # authored_mission <dir>: a repository on develop with a 4-WP diamond mission written by git-kitty alone.
@@ -400,14 +471,19 @@ orchestrated() {
   echo "ok  $name: develop holds src/core.sh src/left.sh src/right.sh src/main.sh; subtasks recorded done"
 }
 
-# --- two fresh missions (built concurrently) -------------------------------------------------------------------------
+# --- fresh missions (built concurrently) ------------------------------------------------------------------------------
+ONLY=" ${CONFORMANCE_ONLY:-a b c d e f g} "
+wants() { case "$ONLY" in *" $1 "*) return 0 ;; esac; return 1; }
 echo "conformance: spec-kitty $("$SK_VENV/bin/spec-kitty" --version 2>/dev/null | tail -n 1), git-kitty $GIT_KITTY_BIN"
-echo "conformance: building two fresh missions in $WORK (make_spec_kitty_mission.sh, topology lanes)"
-for x in a b; do
-  SK_VENV="$SK_VENV" bash "$SHARED/tools/make_spec_kitty_mission.sh" "$WORK/$x" lanes >"$WORK/make-$x.log" 2>&1 &
+MISSIONS=""
+for x in a b f g; do wants $x && MISSIONS="$MISSIONS $x"; done
+echo "conformance: building fresh missions in $WORK (make_spec_kitty_mission.sh; a, b: topology lanes; f, g: coord):$MISSIONS"
+for x in $MISSIONS; do
+  case $x in f | g) topology=coord ;; *) topology=lanes ;; esac
+  SK_VENV="$SK_VENV" bash "$SHARED/tools/make_spec_kitty_mission.sh" "$WORK/$x" $topology >"$WORK/make-$x.log" 2>&1 &
   eval "MAKE_PID_$x=$!"
 done
-for x in a b; do
+for x in $MISSIONS; do
   eval "pid=\$MAKE_PID_$x"
   if ! wait "$pid"; then
     echo "conformance: make_spec_kitty_mission.sh $WORK/$x failed:" >&2
@@ -416,25 +492,33 @@ for x in a b; do
   fi
   # make_spec_kitty_mission.sh creates no remote; a remote whose HEAD is develop would protect develop.
   if git -C "$WORK/$x" remote | grep -qx origin; then git -C "$WORK/$x" remote remove origin; fi
+  eval "SLUG_$(echo $x | tr a-z A-Z)=$(sed -n 's/^MISSION=//p' "$WORK/make-$x.log" | tail -n 1)"
 done
-SLUG_A=$(sed -n 's/^MISSION=//p' "$WORK/make-a.log" | tail -n 1)
-SLUG_B=$(sed -n 's/^MISSION=//p' "$WORK/make-b.log" | tail -n 1)
 echo "conformance: missions ready after $(($(date +%s) - T_START)) s"
 
-# Each direction runs in its own subshell (set -e applies; an unexpected failure ends only that direction), all three
-# at once (each waits on spec-kitty most of the time); their reports are printed in order.
+# Each direction runs in its own subshell (set -e applies; an unexpected failure ends only that direction), all at
+# once (each waits on spec-kitty most of the time); their reports are printed in order.
 RESULT=0
-for d in a b c; do
+RAN=""
+for d in a b c f g; do
+  wants $d || continue
   (direction_$d) >"$WORK/report-$d.log" 2>&1 &
   eval "DIR_PID_$d=$!"
+  RAN="$RAN $d"
 done
-(orchestrated D "$SK_VENV") >"$WORK/report-d.log" 2>&1 &
-DIR_PID_d=$!
+if wants d; then
+  (orchestrated D "$SK_VENV") >"$WORK/report-d.log" 2>&1 &
+  DIR_PID_d=$!
+  RAN="$RAN d"
+fi
 # 4.0 keeps global assets under $HOME (~/.kittify, ~/.agents) and refuses a call when another spec-kitty changed them
 # meanwhile: E gets a home of its own.
-(mkdir -p "$WORK/home-e" && HOME="$WORK/home-e" orchestrated E "$SK40_VENV" --skip-acceptance) >"$WORK/report-e.log" 2>&1 &
-DIR_PID_e=$!
-for d in a b c d e; do
+if wants e; then
+  (mkdir -p "$WORK/home-e" && HOME="$WORK/home-e" orchestrated E "$SK40_VENV" --skip-acceptance) >"$WORK/report-e.log" 2>&1 &
+  DIR_PID_e=$!
+  RAN="$RAN e"
+fi
+for d in $RAN; do
   eval "pid=\$DIR_PID_$d"
   wait "$pid" || RESULT=1
   cat "$WORK/report-$d.log"
@@ -442,7 +526,7 @@ done
 
 echo "conformance: total $(($(date +%s) - T_START)) s"
 if [ $RESULT = 0 ]; then
-  echo "conformance: PASS — spec-kitty and git-kitty agreed at every step in A, B, C; orchestrate --host spec-kitty merged 3.2.7 (D) and 4.0.0rc7 (E) missions"
+  echo "conformance: PASS ($(echo $RAN | tr a-z A-Z)) — spec-kitty and git-kitty agreed at every step in A, B, C (lanes) and F, G (coord); orchestrate --host spec-kitty merged 3.2.7 (D) and 4.0.0rc7 (E) missions"
 else
   echo "conformance: FAIL"
 fi

@@ -96,20 +96,70 @@ import Testing
     Self.expectIdentical(before, TestSupport.snapshotTree(sandbox.repo))
   }
 
-  @Test func aCoordTopologyMissionIsLeftToSpecKittysHost() throws {
-    let sandbox = try OrchestratorSandbox(SandboxWP.chain(2), name: "coord")
+  /// The sandbox mission turned into spec-kitty's coord topology: meta.json says so (committed on the target), and
+  /// the coordination branch is checked out at `.worktrees/<slug>-coord`, where its status is committed.
+  static func coordSandbox(_ name: String, worktree: Bool = true) throws -> OrchestratorSandbox {
+    let sandbox = try OrchestratorSandbox(SandboxWP.chain(2), name: name)
     let meta = "\(sandbox.repo)/kitty-specs/\(sandbox.slug)/meta.json"
     let coord = try TestSupport.read(meta).replacingOccurrences(
       of: #""topology"\s*:\s*"lanes""#, with: #""topology": "coord""#, options: .regularExpression)
     #expect(coord.contains(#""topology": "coord""#))
     try TestSupport.write(coord, to: meta)
+    try TestSupport.git(["commit", "-q", "-am", "coord topology"], in: sandbox.repo)
+    let branch = "kitty/mission-\(sandbox.slug)"
+    try TestSupport.git(["branch", branch], in: sandbox.repo)
+    if worktree {
+      try TestSupport.git(["worktree", "add", "-q", ".worktrees/\(sandbox.slug)-coord", branch], in: sandbox.repo)
+    }
+    return sandbox
+  }
+
+  @Test func aCoordTopologyMissionIsOrchestratedWithItsStatusOnTheCoordinationBranch() throws {
+    let sandbox = try Self.coordSandbox("coord")
+    let target = try TestSupport.git(["rev-parse", "--abbrev-ref", "HEAD"], in: sandbox.repo)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let start = try TestSupport.git(["rev-parse", "HEAD"], in: sandbox.repo)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let result = try sandbox.orchestrate(merge: true)
+    #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    // Every transition was committed on the coordination branch (merged into the target), none on the target.
+    let all = try TestSupport.git(["log", "--format=%s", "\(start)..\(target)"], in: sandbox.repo)
+    #expect(all.contains("status transition WP01"), "\(all)")
+    let firstParent = try TestSupport.git(
+      ["log", "--first-parent", "--format=%s", "\(start)..\(target)"], in: sandbox.repo)
+    #expect(!firstParent.contains("status transition"), "\(firstParent)")
+    // The target's log has every WP done (the done rows came with a second merge of the coordination branch).
+    let log = try TestSupport.git(
+      ["show", "\(target):kitty-specs/\(sandbox.slug)/status.events.jsonl"], in: sandbox.repo
+    )
+    for wp in ["WP01", "WP02"] {
+      #expect(log.contains(#""to_lane": "done", "wp_id": "\#(wp)""#), "\(log)")
+    }
+    // The coordination worktree and branch are gone; the main checkout is clean.
+    #expect(!FileManager.default.fileExists(atPath: "\(sandbox.repo)/.worktrees/\(sandbox.slug)-coord"))
+    let branches = try TestSupport.git(["branch", "--list", "kitty/*"], in: sandbox.repo)
+    #expect(branches.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(branches)")
+    let status = try TestSupport.git(["status", "--porcelain"], in: sandbox.repo)
+    #expect(status.isEmpty, "\(status)")
+  }
+
+  @Test func aCoordTopologyMissionWithoutItsCoordinationWorktreeIsRefusedWithTheCommand() throws {
+    let sandbox = try Self.coordSandbox("coordless", worktree: false)
     let before = TestSupport.snapshotTree(sandbox.repo)
-    let result = try sandbox.kitty(sandbox.orchestrateArguments(extra: ["--dry-run"]))
-    #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+    let refs = try TestSupport.git(["for-each-ref"], in: sandbox.repo)
+    let policy =
+      #"{"orchestrator_id":"t","orchestrator_version":"0.1","agent_family":"claude","approval_mode":"full_auto","#
+      + #""sandbox_mode":"workspace_write","network_mode":"none","dangerous_flags":[]}"#
+    let result = try sandbox.kitty([
+      "orchestrator-api", "start-implementation", "--mission", sandbox.slug, "--wp", "WP01", "--actor", "a",
+      "--policy", policy,
+    ])
+    #expect(result.stdout.contains(#""error_code": "SAFE_COMMIT_DESTINATION_NOT_FOUND""#), "\(result.stdout)")
     #expect(
-      result.stdout.contains("PROBLEM  mission \(sandbox.slug) uses spec-kitty's coord topology"), "\(result.stdout)")
-    #expect(result.stdout.contains("run with --host spec-kitty"))
+      result.stdout.contains("git worktree add \(sandbox.repo)/.worktrees/\(sandbox.slug)-coord kitty/mission-"),
+      "\(result.stdout)")
     Self.expectIdentical(before, TestSupport.snapshotTree(sandbox.repo))
+    #expect(try TestSupport.git(["for-each-ref"], in: sandbox.repo) == refs)
   }
 
   static func expectIdentical(_ before: [String: Data], _ after: [String: Data]) {

@@ -54,13 +54,20 @@ public struct Mission: Sendable {
   /// `.worktrees/<slug>-coord` checkout exists (as spec-kitty reads it), else the mission directory.
   public var statusDirectory: String {
     if topology.hasCoordinationBranch {
-      let coord = "\(repoRoot)/.worktrees/\(slug)-coord/\(MissionPaths.specsDirectory)/\(slug)"
+      let coord =
+        "\(MissionPaths.coordinationWorktree(repoRoot: repoRoot, slug: slug))/\(MissionPaths.specsDirectory)/\(slug)"
       var isDirectory: ObjCBool = false
       if FileManager.default.fileExists(atPath: coord, isDirectory: &isDirectory), isDirectory.boolValue {
         return coord
       }
     }
     return directory
+  }
+  /// The branch status commits of a coord-topology mission land on (meta.json's `coordination_branch`, else the
+  /// mission branch); nil for the other topologies.
+  public var coordinationBranch: String? {
+    guard topology.hasCoordinationBranch else { return nil }
+    return meta?.coordinationBranch ?? MissionPaths.missionBranch(slug: slug)
   }
   public var eventsPath: String { "\(statusDirectory)/\(MissionPaths.eventsFile)" }
   public var statusPath: String { "\(statusDirectory)/\(MissionPaths.statusFile)" }

@@ -51,6 +51,10 @@ public enum MissionPaths {
   public static func laneWorktree(repoRoot: String, slug: String, laneID: String) -> String {
     "\(repoRoot)/.worktrees/\(slug)-\(laneID)"
   }
+  /// The coordination worktree of a coord-topology mission (spec-kitty's `<slug>-coord`).
+  public static func coordinationWorktree(repoRoot: String, slug: String) -> String {
+    "\(repoRoot)/.worktrees/\(slug)-coord"
+  }
   public static func legacyWorktree(repoRoot: String, slug: String, wpID: String) -> String {
     "\(repoRoot)/.worktrees/\(slug)-\(wpID)"
   }

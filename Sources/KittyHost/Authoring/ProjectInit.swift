@@ -77,9 +77,7 @@ public enum ProjectInit {
 /// The result replaces %A.
 public enum EventLogMergeDriver {
   public static func merge(base: String, ours: String, theirs: String) throws -> String {
-    var rows: [(key: (String, String), line: String)] = []
-    var payloads: [String: String] = [:]
-    var seenLines = Set<String>()
+    var logs: [(name: String, text: String)] = []
     for (path, role) in [(base, "ancestor (%O)"), (ours, "ours (%A)"), (theirs, "theirs (%B)")] {
       // git always passes three files (an empty ancestor when there is none): a missing one is a mistake in the
       // driver's configuration, and merging without it would lose its rows.
@@ -98,34 +96,12 @@ public enum EventLogMergeDriver {
       guard let text = String(data: data, encoding: .utf8) else {
         throw MissionAuthor.Failure(message: "\(path) cannot be read as UTF-8 text; merge the event log by hand")
       }
-      for raw in text.split(separator: "\n") {
-        let line = raw.trimmingCharacters(in: .whitespaces)
-        if line.isEmpty { continue }
-        guard case .object(let object)? = try? JSONParser.parse(line) else {
-          throw MissionAuthor.Failure(message: "\(path) holds a line that is not a JSON object: \(line.prefix(80))")
-        }
-        let id = object["event_id"]?.stringValue
-        if let id {
-          let payload = JSONWriter.sortedLine.string(.object(object))
-          if let known = payloads[id] {
-            guard known == payload else {
-              throw MissionAuthor.Failure(
-                message: "event \(id) has different contents on the two sides; merge the event log by hand")
-            }
-            continue
-          }
-          payloads[id] = payload
-        } else {
-          guard seenLines.insert(line).inserted else { continue }
-        }
-        let at = object["at"]?.stringValue ?? object["timestamp"]?.stringValue ?? ""
-        rows.append(((at, id ?? ""), line))
-      }
+      logs.append((path, text))
     }
-    let ordered = rows.enumerated().sorted { a, b in
-      if a.element.key != b.element.key { return a.element.key < b.element.key }
-      return a.offset < b.offset
+    do {
+      return try EventLogUnion.merge(logs)
+    } catch {
+      throw MissionAuthor.Failure(message: error.description)
     }
-    return ordered.map { $0.element.line }.joined(separator: "\n") + (ordered.isEmpty ? "" : "\n")
   }
 }

@@ -4,7 +4,9 @@ import KittyGit
 import KittyWorkspaces
 
 /// Writes to one mission under spec-kitty's per-mission lock: appends events, re-materialises status.json and
-/// commits both onto the mission's target branch. A failed write puts the files back as they were.
+/// commits both onto the mission's target branch in the main checkout — or, for a coord-topology mission, onto its
+/// coordination branch in the coordination worktree `.worktrees/<slug>-coord`, as spec-kitty 3.2.7 does. A failed
+/// write puts the files back as they were.
 struct MissionWriter {
   let mission: Mission
   let context: RepositoryContext
@@ -16,18 +18,39 @@ struct MissionWriter {
   /// `<git-common-dir>/spec-kitty-locks/<slug>.status.lock`, the file spec-kitty locks.
   var lockPath: String { "\(context.commonDirectory)/spec-kitty-locks/\(mission.slug).status.lock" }
 
-  /// The branch status commits land on: the target branch (lanes and single_branch topologies).
+  /// The branch status commits land on: the coordination branch (coord and lanes_with_coord topologies) or the
+  /// target branch (lanes and single_branch).
   func statusBranch() throws(HostFailure) -> String {
-    if mission.topology.hasCoordinationBranch {
-      throw HostFailure(
-        .safeCommitDestinationNotFound,
-        "git-kitty writes lanes and single_branch missions; \(mission.slug) uses the \(mission.topology.rawValue) "
-          + "topology, whose status lives on a coordination branch. Use spec-kitty's host for it.")
-    }
+    if let coordination = mission.coordinationBranch { return coordination }
     guard let target = mission.targetBranch, !target.isEmpty else {
       throw HostFailure(.safeCommitDestinationNotFound, "meta.json of \(mission.slug) names no target_branch")
     }
     return target
+  }
+
+  /// The checkout whose status files are written and committed: the coordination worktree for a coord-topology
+  /// mission, else the main checkout.
+  var statusCheckout: String {
+    mission.topology.hasCoordinationBranch
+      ? MissionPaths.coordinationWorktree(repoRoot: context.root, slug: mission.slug) : context.root
+  }
+
+  /// Opens the status checkout (the coordination worktree is refused when it is missing: its status files are
+  /// what the read verbs fold).
+  func openStatusCheckout() throws(HostFailure) -> Repository {
+    let checkout = statusCheckout
+    if checkout != context.root && !FileManager.default.fileExists(atPath: "\(checkout)/.git") {
+      let branch = (try? statusBranch()) ?? MissionPaths.missionBranch(slug: mission.slug)
+      throw HostFailure(
+        .safeCommitDestinationNotFound,
+        "The coordination worktree of \(mission.slug) (\(checkout)) is missing: its status is committed on \(branch) "
+          + "there. Run: git worktree add \(checkout) \(branch)")
+    }
+    do {
+      return try checkout == context.root ? context.open() : Repository.open(at: checkout)
+    } catch {
+      throw HostFailure(.safeCommitGeneric, "cannot read the checkout \(checkout): \(error)")
+    }
   }
 
   /// Runs `body` holding the mission lock.
@@ -55,12 +78,13 @@ struct MissionWriter {
   /// truncated) is left alone for a person to look at. Runs under the mission lock; best effort.
   func recoverInterruptedWrite() {
     AtomicFile.removeStaleTemporaries(in: mission.statusDirectory)
+    let checkout = statusCheckout
     guard let branch = try? statusBranch(), !context.protection.isProtected(branch),
-      let repo = try? context.open(), (try? repo.headReferenceName()) == Branch.fullName(branch),
+      let repo = try? openStatusCheckout(), (try? repo.headReferenceName()) == Branch.fullName(branch),
       let head = try? repo.headCommitID(),
       let working = (try? FileBytes.read(mission.eventsPath)) ?? nil
     else { return }
-    let relative = { (path: String) in String(path.dropFirst(context.root.count + 1)) }
+    let relative = { (path: String) in String(path.dropFirst(checkout.count + 1)) }
     let committed = (try? repo.fileContents(at: relative(mission.eventsPath), in: head)) ?? nil
     let committedStatus = (try? repo.fileContents(at: relative(mission.statusPath), in: head)) ?? nil
     let workingStatus = (try? FileBytes.read(mission.statusPath)) ?? nil
@@ -81,7 +105,8 @@ struct MissionWriter {
     }
     _ = try? StatusCommitter(context: context).commit(
       paths: [relative(mission.eventsPath), relative(mission.statusPath)], branch: branch,
-      message: "chore(spec-kitty): status rows of an interrupted write")
+      message: "chore(spec-kitty): status rows of an interrupted write",
+      checkout: checkout == context.root ? nil : checkout)
   }
 
   /// Refuses, before anything is written, when a status file exists but cannot be read: a write would replace it.
@@ -101,19 +126,22 @@ struct MissionWriter {
           + "feature branch for the mission (its target_branch) or set protection.protected_branches in .kittify/config.yaml."
       )
     }
+    let checkout = statusCheckout
+    let head: String?
     do {
-      let repo = try Repository.open(at: context.root)
-      let head = try repo.headReferenceName()
-      if head != Branch.fullName(branch) {
-        throw HostFailure(
-          .safeCommitHeadMismatch,
-          "The main checkout is on \(head.map(Branch.shortName) ?? "a detached HEAD"), but \(mission.slug)'s status "
-            + "is committed on \(branch). Run: git checkout \(branch)")
-      }
+      head = try openStatusCheckout().headReferenceName()
     } catch let failure as HostFailure {
       throw failure
     } catch {
-      throw HostFailure(.safeCommitGeneric, "cannot read the main checkout: \(error)")
+      throw HostFailure(.safeCommitGeneric, "cannot read the checkout \(checkout): \(error)")
+    }
+    if head != Branch.fullName(branch) {
+      let which = checkout == context.root ? "The main checkout" : "The coordination worktree \(checkout)"
+      let fix = checkout == context.root ? "git checkout \(branch)" : "git -C \(checkout) checkout \(branch)"
+      throw HostFailure(
+        .safeCommitHeadMismatch,
+        "\(which) is on \(head.map(Branch.shortName) ?? "a detached HEAD"), but \(mission.slug)'s status "
+          + "is committed on \(branch). Run: \(fix)")
     }
     return branch
   }
@@ -152,8 +180,10 @@ struct MissionWriter {
     }
     guard let branch, let commitMessage else { return }
     do {
-      let paths = [eventsPath, statusPath].map { String($0.dropFirst(context.root.count + 1)) }
-      _ = try StatusCommitter(context: context).commit(paths: paths, branch: branch, message: commitMessage)
+      let checkout = statusCheckout
+      let paths = [eventsPath, statusPath].map { String($0.dropFirst(checkout.count + 1)) }
+      _ = try StatusCommitter(context: context).commit(
+        paths: paths, branch: branch, message: commitMessage, checkout: checkout == context.root ? nil : checkout)
       KillPoint.reach("status-committed")
     } catch {
       restore()

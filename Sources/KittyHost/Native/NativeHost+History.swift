@@ -1,5 +1,6 @@
 import Foundation
 import KittyCore
+import KittyGit
 import KittyWorkspaces
 
 /// append-history and accept-mission. Unlike spec-kitty, both commit what they write.
@@ -83,6 +84,12 @@ extension NativeHost {
     let context = try writeContext()
     let writer = MissionWriter(mission: mission, context: context)
     let branch = try writer.preflight()
+    // A coord-topology mission's meta.json is committed on its target branch, which the main checkout must have.
+    var targetOfCoordinated = branch
+    if writer.statusCheckout != context.root {
+      targetOfCoordinated = mission.targetBranch ?? ""
+      try Self.requireMainCheckout(on: targetOfCoordinated, context: context, slug: mission.slug)
+    }
     let now = Timestamp.isoNow()
     try writer.locked("accept-mission") { () throws(HostFailure) in
       guard var meta = mission.meta?.raw else {
@@ -99,13 +106,25 @@ extension NativeHost {
       let metaPath = "\(mission.directory)/\(MissionPaths.metaFile)"
       let old = try MissionWriter.readStrictly(metaPath, mission: mission)
       _ = try MissionWriter.readStrictly(mission.statusPath, mission: mission)
+      let message = "chore(spec-kitty): accept mission \(mission.slug)"
+      let statusCheckout = writer.statusCheckout
       do {
         try AtomicFile.write(JSONWriter.snapshotFile.string(.object(meta)) + "\n", to: metaPath)
-        let paths = [metaPath, mission.statusPath].map { String($0.dropFirst(context.root.count + 1)) }
         let status = try mission.materializedStatus()
         try AtomicFile.write(status, to: mission.statusPath)
-        _ = try StatusCommitter(context: context).commit(
-          paths: paths, branch: branch, message: "chore(spec-kitty): accept mission \(mission.slug)")
+        let committer = StatusCommitter(context: context)
+        if statusCheckout == context.root {
+          let paths = [metaPath, mission.statusPath].map { String($0.dropFirst(context.root.count + 1)) }
+          _ = try committer.commit(paths: paths, branch: branch, message: message)
+        } else {
+          // Coord topology: meta.json lives on the target branch in the main checkout (the coordination branch has
+          // none, which is where spec-kitty 3.2.7 crashes), status.json on the coordination branch.
+          _ = try committer.commit(
+            paths: [String(metaPath.dropFirst(context.root.count + 1))], branch: targetOfCoordinated, message: message)
+          _ = try committer.commit(
+            paths: [String(mission.statusPath.dropFirst(statusCheckout.count + 1))], branch: branch,
+            message: message, checkout: statusCheckout)
+        }
       } catch {
         if let old { try? AtomicFile.write(old, to: metaPath) }
         throw HostFailure(.safeCommitGeneric, "recording the acceptance of \(mission.slug) failed: \(error)")
@@ -124,5 +143,25 @@ extension NativeHost {
     data["done_wps"] = .strings(done)
     data["merge_pending_wps"] = .strings(approved)
     return data
+  }
+
+  /// Refuses, before anything is written, a commit onto `branch` in the main checkout that could not land: an
+  /// unnamed or protected branch, or a main checkout on another branch.
+  static func requireMainCheckout(on branch: String, context: RepositoryContext, slug: String) throws(HostFailure) {
+    guard !branch.isEmpty else {
+      throw HostFailure(.safeCommitDestinationNotFound, "meta.json of \(slug) names no target_branch")
+    }
+    if context.protection.isProtected(branch) {
+      throw HostFailure(
+        .safeCommitProtectedBranch,
+        "safe_commit: refusing to commit to protected branch '\(branch)' in \(context.root).")
+    }
+    let head = try? context.open().headReferenceName()
+    if head != Branch.fullName(branch) {
+      throw HostFailure(
+        .safeCommitHeadMismatch,
+        "The main checkout is on \(head.map(Branch.shortName) ?? "a detached HEAD"), but \(slug)'s meta.json is "
+          + "committed on \(branch). Run: git checkout \(branch)")
+    }
   }
 }

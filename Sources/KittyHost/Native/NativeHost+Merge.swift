@@ -88,6 +88,7 @@ extension NativeHost {
     // An interrupted earlier write (this verb's own done rows included) is committed before the merge needs a
     // clean checkout.
     try writer.locked("merge-mission") { () throws(HostFailure) in }
+    let coordinated = mission.topology.hasCoordinationBranch
 
     // The chosen lanes, in the order chosen; the others are left for later. lane-planning has no branch: its WPs
     // worked in the main checkout on the target branch, so only their status moves.
@@ -98,11 +99,23 @@ extension NativeHost {
       merged.append((lane.laneID, MissionPaths.laneBranch(slug: mission.slug, laneID: lane.laneID)))
     }
     let merger = MissionMerger(context: context)
-    let plan: MissionMerger.Plan
+    var plan: MissionMerger.Plan
     do {
       plan = try merger.plan(missionSlug: mission.slug, lanes: merged, target: target, strategy: chosen)
+    } catch {
+      throw preflightFailure(["\(error)"])
+    }
+    do {
+      if coordinated {
+        try prepareCoordinatedMerge(mission, context: context, target: target)
+        // The target may have gained the main checkout's mission events: planned again on its tip.
+        plan = try merger.plan(missionSlug: mission.slug, lanes: merged, target: target, strategy: chosen)
+      }
       try merger.apply(plan)
       KillPoint.reach("merge-applied")
+      if coordinated { try refreshCoordinationWorktree(mission, context: context) }
+    } catch let failure as HostFailure {
+      throw preflightFailure([failure.message])
     } catch {
       throw preflightFailure(["\(error)"])
     }
@@ -136,6 +149,20 @@ extension NativeHost {
     }
 
     KillPoint.reach("merge-status-recorded")
+    var mergeCommit = plan.targetTip
+    if coordinated && !doneNow.isEmpty {
+      do {
+        mergeCommit = try mergeCoordinationBranch(mission, context: context, target: target, strategy: chosen)
+      } catch {
+        var data = base
+        data["errors"] = .strings(["\(error)"])
+        data["merged"] = true
+        throw HostFailure(
+          .preflightFailed,
+          "Merged into \(target) and recorded done on the coordination branch, but merging it into \(target) again "
+            + "failed: \(error). Run merge-mission again.", fields: data)
+      }
+    }
     var pushed: Bool?
     var pushError: String?
     if push {
@@ -169,6 +196,15 @@ extension NativeHost {
         Self.deleteIfMerged(laneBranch, into: target, context: context, kept: &kept)
       }
     }
+    if coordinated && skipped.isEmpty {
+      if retainWorktrees {
+        removedAll = false
+        let coord = MissionPaths.coordinationWorktree(repoRoot: repository.root, slug: mission.slug)
+        kept.append(["path": .string(coord), "reason": "retain_worktrees is set in meta.json"])
+      } else {
+        removeCoordinationWorktree(mission, context: context, target: target, kept: &kept)
+      }
+    }
     if !retainBranches && skipped.isEmpty {
       Self.deleteIfMerged(plan.missionBranch, into: target, context: context, kept: &kept)
       _ = try? ReviewBranches(context: context).deleteAll(slug: mission.slug)
@@ -180,7 +216,7 @@ extension NativeHost {
     data["target_branch"] = .string(target)
     data["strategy"] = .string(chosen.rawValue)
     data["worktree_removed"] = .bool(removedAll)
-    data["merge_commit"] = .string(plan.targetTip.hex)
+    data["merge_commit"] = .string(mergeCommit.hex)
     data["done_wps"] = .strings(doneNow)
     if !skipped.isEmpty { data["skipped_lanes"] = .strings(skipped) }
     if !kept.isEmpty { data["kept"] = .array(kept) }

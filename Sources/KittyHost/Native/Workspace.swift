@@ -27,9 +27,7 @@ public struct Workspace: Sendable, Equatable {
 
   /// Where status lives: the coordination branch in coord topologies, else the target branch.
   public static func baseRef(mission: Mission, lanes: LanesManifest) -> String {
-    if mission.topology.hasCoordinationBranch {
-      return mission.meta?.coordinationBranch ?? MissionPaths.missionBranch(slug: mission.slug)
-    }
+    if let coordination = mission.coordinationBranch { return coordination }
     if let target = mission.targetBranch, !target.isEmpty { return target }
     return lanes.targetBranch
   }
