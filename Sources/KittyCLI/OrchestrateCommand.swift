@@ -67,31 +67,30 @@ enum RunSupport {
     -> OrchestrateOptions
   {
     var options = OrchestrateOptions(root: root, mission: mission, config: config)
-    let savedOptions = saved?.options ?? [:]
+    let savedOptions = saved?.options ?? SavedRunOptions()
     if !run.implAgents.isEmpty {
       options.implementationAgents = run.implAgents
-    } else if let list = savedOptions["implementation_agents"]?.arrayValue?.compactMap(\.stringValue), !list.isEmpty {
-      options.implementationAgents = list
+    } else if !savedOptions.implementationAgents.isEmpty {
+      options.implementationAgents = savedOptions.implementationAgents
     }
     if !run.reviewAgents.isEmpty {
       options.reviewAgents = run.reviewAgents
-    } else if let list = savedOptions["review_agents"]?.arrayValue?.compactMap(\.stringValue), !list.isEmpty {
-      options.reviewAgents = list
+    } else if !savedOptions.reviewAgents.isEmpty {
+      options.reviewAgents = savedOptions.reviewAgents
     } else if !run.implAgents.isEmpty && config.singleAgentMode {
       options.reviewAgents = run.implAgents
     }
-    options.maxConcurrent = run.maxConcurrent ?? savedOptions["max_concurrent"]?.intValue ?? config.maxConcurrentWPs
+    options.maxConcurrent = run.maxConcurrent ?? savedOptions.maxConcurrent ?? config.maxConcurrentWPs
     options.actor = run.actor ?? saved?.actor ?? "git-kitty"
     options.hostKind = (run.host ?? saved?.host).flatMap(HostKind.init(rawValue:)) ?? .native
-    options.merge = run.merge || savedOptions["merge"]?.boolValue == true
-    options.target = run.target ?? savedOptions["target"]?.stringValue
-    options.strategy = run.strategy ?? savedOptions["strategy"]?.stringValue
-    options.skipAcceptance = run.skipAcceptance || savedOptions["skip_acceptance"]?.boolValue == true
-    options.maxCostUSD = run.maxCostUsd ?? savedOptions["max_cost_usd"]?.doubleValue ?? config.maxCostUSD
-    options.sandbox = (run.sandbox ?? savedOptions["sandbox"]?.stringValue).flatMap(SandboxMode.init(rawValue:))
-    options.executor = (run.executor ?? savedOptions["executor"]?.stringValue).flatMap(ExecutorKind.init(rawValue:))
-    options.onBudget =
-      (run.onBudget ?? savedOptions["on_budget"]?.stringValue).flatMap(BudgetAction.init(rawValue:)) ?? config.onBudget
+    options.merge = run.merge || savedOptions.merge
+    options.target = run.target ?? savedOptions.target
+    options.strategy = run.strategy ?? savedOptions.strategy
+    options.skipAcceptance = run.skipAcceptance || savedOptions.skipAcceptance
+    options.maxCostUSD = run.maxCostUsd ?? savedOptions.maxCostUSD ?? config.maxCostUSD
+    options.sandbox = run.sandbox.flatMap(SandboxMode.init(rawValue:)) ?? savedOptions.sandbox
+    options.executor = run.executor.flatMap(ExecutorKind.init(rawValue:)) ?? savedOptions.executor
+    options.onBudget = run.onBudget.flatMap(BudgetAction.init(rawValue:)) ?? savedOptions.onBudget ?? config.onBudget
     return options
   }
 

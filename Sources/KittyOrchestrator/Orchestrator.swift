@@ -49,15 +49,12 @@ public struct OrchestrateOptions: Sendable {
     backoffBase = config.retryBackoffSeconds
   }
 
-  public var json: JSONObject {
-    [
-      "implementation_agents": .strings(implementationAgents), "review_agents": .strings(reviewAgents),
-      "max_concurrent": .int(maxConcurrent), "merge": .bool(merge), "target": .optional(target),
-      "strategy": .optional(strategy), "max_cost_usd": maxCostUSD.map { .double($0) } ?? .null,
-      "on_budget": .string(onBudget.rawValue), "sandbox": .optional(sandbox?.rawValue),
-      "executor": .optional(executor?.rawValue),
-      "skip_acceptance": .bool(skipAcceptance),
-    ]
+  /// What the run state keeps of these options, for `resume`.
+  public var saved: SavedRunOptions {
+    SavedRunOptions(
+      implementationAgents: implementationAgents, reviewAgents: reviewAgents, maxConcurrent: maxConcurrent,
+      merge: merge, target: target, strategy: strategy, maxCostUSD: maxCostUSD, onBudget: onBudget,
+      sandbox: sandbox, executor: executor, skipAcceptance: skipAcceptance)
   }
 
   func spec(_ id: String) throws(AgentCatalog.Failure) -> AgentSpec {
@@ -108,7 +105,7 @@ public actor Orchestrator {
     self.sink = sink
     self.slug = slug
     var fresh =
-      resuming ?? RunState(mission: slug, host: host.kind.rawValue, actor: options.actor, options: options.json)
+      resuming ?? RunState(mission: slug, host: host.kind.rawValue, actor: options.actor, options: options.saved)
     fresh.state = .running
     fresh.pid = getpid()
     self.state = fresh

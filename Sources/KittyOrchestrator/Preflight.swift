@@ -13,6 +13,11 @@ public enum Preflight {
     /// The sandbox the run's agents get.
     public var sandbox = SandboxChoice(mode: .none)
     public var ok: Bool { problems.isEmpty }
+    /// One of the problems is that the mission has no ready WP and no work in flight: a resumed run starts anyway
+    /// (its own WPs are in flight as far as it knows).
+    public var nothingReady = false
+    /// Whether a resumed run may start despite the problems.
+    public var resumable: Bool { problems.isEmpty || nothingReady && problems.count == 1 }
   }
 
   /// The verbs a run calls (the landing verb is chosen from what the host offers).
@@ -59,6 +64,7 @@ public enum Preflight {
           let names = Set(state.workPackages.map(\.laneName)).sorted()
           report.problems.append(
             "mission \(slug) has no ready WP and no work in flight (lanes: \(names.joined(separator: ", ")))")
+          report.nothingReady = true
         } else {
           report.notes.append("mission \(slug): \(ready) ready, \(inFlight) in flight, \(lanes.count) WPs")
         }

@@ -20,11 +20,11 @@ public enum RunLauncher {
   ) async throws -> RunResult {
     let host = options.hostKind.make(root: options.root)
     let preflight = await Preflight.check(options: options, host: host, slug: slug)
-    guard preflight.ok || resuming != nil && preflight.problems.allSatisfy({ $0.contains("no ready WP") }) else {
+    guard preflight.ok || resuming != nil && preflight.resumable else {
       throw CannotStart(problems: preflight.problems)
     }
     var state =
-      resuming ?? RunState(mission: slug, host: host.kind.rawValue, actor: options.actor, options: options.json)
+      resuming ?? RunState(mission: slug, host: host.kind.rawValue, actor: options.actor, options: options.saved)
     state.state = .running
     // The lock first: a resume refused because a run is alive must not touch that run's agents.
     let lock = try RunLock(root: options.root, runID: state.runID, mission: slug)

@@ -154,6 +154,84 @@ extension AgentUsage {
   var json: JSONValue { (try? JSONValueEncoder().encode(StoredUsage(self))) ?? .null }
 }
 
+/// The options of a run as its state keeps them (`options` in the file), for `resume`: what the command line chose.
+/// Nil and empty mean "not given" (the configuration decides again). The keys of the first format are always written
+/// (null when not given); the later ones (`executor`, `skip_acceptance`) only when set, so a file of any version is
+/// written back as it was read.
+public struct SavedRunOptions: Sendable, Equatable, Codable {
+  public var implementationAgents: [String] = []
+  public var reviewAgents: [String] = []
+  public var maxConcurrent: Int?
+  public var merge = false
+  public var target: String?
+  public var strategy: String?
+  public var maxCostUSD: Double?
+  public var onBudget: BudgetAction?
+  public var sandbox: SandboxMode?
+  public var executor: ExecutorKind?
+  public var skipAcceptance = false
+
+  public init(
+    implementationAgents: [String] = [], reviewAgents: [String] = [], maxConcurrent: Int? = nil, merge: Bool = false,
+    target: String? = nil, strategy: String? = nil, maxCostUSD: Double? = nil, onBudget: BudgetAction? = nil,
+    sandbox: SandboxMode? = nil, executor: ExecutorKind? = nil, skipAcceptance: Bool = false
+  ) {
+    self.implementationAgents = implementationAgents
+    self.reviewAgents = reviewAgents
+    self.maxConcurrent = maxConcurrent
+    self.merge = merge
+    self.target = target
+    self.strategy = strategy
+    self.maxCostUSD = maxCostUSD
+    self.onBudget = onBudget
+    self.sandbox = sandbox
+    self.executor = executor
+    self.skipAcceptance = skipAcceptance
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case implementationAgents = "implementation_agents"
+    case reviewAgents = "review_agents"
+    case maxConcurrent = "max_concurrent"
+    case merge, target, strategy
+    case maxCostUSD = "max_cost_usd"
+    case onBudget = "on_budget"
+    case sandbox, executor
+    case skipAcceptance = "skip_acceptance"
+  }
+
+  /// Unknown values (a sandbox mode or executor a newer git-kitty wrote) read as "not given".
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    implementationAgents = (try? c.decodeIfPresent([String].self, forKey: .implementationAgents)) ?? []
+    reviewAgents = (try? c.decodeIfPresent([String].self, forKey: .reviewAgents)) ?? []
+    maxConcurrent = try? c.decodeIfPresent(Int.self, forKey: .maxConcurrent)
+    merge = (try? c.decodeIfPresent(Bool.self, forKey: .merge)) == true
+    target = try? c.decodeIfPresent(String.self, forKey: .target)
+    strategy = try? c.decodeIfPresent(String.self, forKey: .strategy)
+    maxCostUSD = try? c.decodeIfPresent(Double.self, forKey: .maxCostUSD)
+    onBudget = (try? c.decodeIfPresent(String.self, forKey: .onBudget)).flatMap { $0.flatMap(BudgetAction.init) }
+    sandbox = (try? c.decodeIfPresent(String.self, forKey: .sandbox)).flatMap { $0.flatMap(SandboxMode.init) }
+    executor = (try? c.decodeIfPresent(String.self, forKey: .executor)).flatMap { $0.flatMap(ExecutorKind.init) }
+    skipAcceptance = (try? c.decodeIfPresent(Bool.self, forKey: .skipAcceptance)) == true
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(implementationAgents, forKey: .implementationAgents)
+    try c.encode(reviewAgents, forKey: .reviewAgents)
+    try c.encode(maxConcurrent, forKey: .maxConcurrent)
+    try c.encode(merge, forKey: .merge)
+    try c.encode(target, forKey: .target)
+    try c.encode(strategy, forKey: .strategy)
+    try c.encode(maxCostUSD, forKey: .maxCostUSD)
+    try c.encode(onBudget?.rawValue, forKey: .onBudget)
+    try c.encode(sandbox?.rawValue, forKey: .sandbox)
+    if let executor { try c.encode(executor.rawValue, forKey: .executor) }
+    if skipAcceptance { try c.encode(true, forKey: .skipAcceptance) }
+  }
+}
+
 /// `.kittify/orchestrator-run-state.json`: the last run, written atomically (temp file, rename) after every change.
 /// Its keys are snake_case; a run state written by an older git-kitty loads (missing keys take their defaults).
 public struct RunState: Sendable, Equatable, Codable {
@@ -176,7 +254,7 @@ public struct RunState: Sendable, Equatable, Codable {
   public var updatedAt: String
   public var host: String
   public var actor: String
-  public var options: JSONObject
+  public var options: SavedRunOptions
   public var wps: [String: WPRunState]
   public var summary: String?
   /// The merge conflicts the last check predicted between approved lanes (or a lane and the target), one line
@@ -186,7 +264,7 @@ public struct RunState: Sendable, Equatable, Codable {
   /// Tokens and cost of every agent run of this run (all WPs).
   public var usage: AgentUsage { wps.values.compactMap(\.usage).reduce(AgentUsage(), +) }
 
-  public init(mission: String, host: String, actor: String, options: JSONObject) {
+  public init(mission: String, host: String, actor: String, options: SavedRunOptions) {
     runID = ULID.make().lowercased()
     self.mission = mission
     state = .running
@@ -215,7 +293,7 @@ public struct RunState: Sendable, Equatable, Codable {
       mission: try c.decode(String.self, forKey: .mission),
       host: try c.decodeIfPresent(String.self, forKey: .host) ?? "native",
       actor: try c.decodeIfPresent(String.self, forKey: .actor) ?? "git-kitty",
-      options: try c.decodeIfPresent(JSONObject.self, forKey: .options) ?? [:])
+      options: try c.decodeIfPresent(SavedRunOptions.self, forKey: .options) ?? SavedRunOptions())
     runID = try c.decodeIfPresent(String.self, forKey: .runID) ?? runID
     state = try c.decodeIfPresent(Status.self, forKey: .state) ?? .interrupted
     pid = try c.decodeIfPresent(Int32.self, forKey: .pid) ?? 0

@@ -27,7 +27,7 @@ import Testing
     for process in [agent, bystander] {
       try #require(getpgid(process.processIdentifier) == process.processIdentifier, "must lead its own group")
     }
-    var state = RunState(mission: "mission", host: "native", actor: "test", options: [:])
+    var state = RunState(mission: "mission", host: "native", actor: "test", options: SavedRunOptions())
     for (wp, process) in [("WP01", agent), ("WP02", bystander)] {
       var entry = WPRunState()
       entry.pid = process.processIdentifier  // no pidStart: written before start times were recorded
@@ -46,7 +46,7 @@ import Testing
     let agent = try groupLeader(in: lane)
     defer { if agent.isRunning { agent.terminate() } }
     let start = try #require(ProcessGroups.startTime(agent.processIdentifier))
-    var state = RunState(mission: "mission", host: "native", actor: "test", options: [:])
+    var state = RunState(mission: "mission", host: "native", actor: "test", options: SavedRunOptions())
     var entry = WPRunState()
     entry.pid = agent.processIdentifier
     entry.pidStart = start + 1  // another process once had this pid

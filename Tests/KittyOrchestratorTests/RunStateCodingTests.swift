@@ -108,7 +108,9 @@ import Testing
     let state = try #require(try RunState.read(root: root))
     #expect(state.state == .attention)
     #expect(state.pid == 4242)
-    #expect(state.options.keys.first == "implementation_agents")
+    #expect(state.options.implementationAgents == ["claude"] && state.options.reviewAgents == ["codex"])
+    #expect(state.options.maxCostUSD == 1.5 && state.options.sandbox == .bwrap && state.options.onBudget == .finish)
+    #expect(state.options.executor == nil && !state.options.skipAcceptance)
     let wp01 = try #require(state.wps["WP01"])
     #expect(wp01.phase == .done)
     #expect(wp01.agentsTried == ["claude", "codex"])
@@ -132,7 +134,7 @@ import Testing
         """)
     let state = try #require(RunState.load(root: root))
     #expect(state.state == .running && state.host == "native" && state.actor == "git-kitty")
-    #expect(state.options.isEmpty && state.summary == nil)
+    #expect(state.options == SavedRunOptions() && state.summary == nil)
     let wp = try #require(state.wps["WP01"])
     #expect(wp.phase == .implementing && wp.pid == 99 && wp.pidStart == nil)
     #expect(wp.cycle == 0 && wp.agentsTried.isEmpty && wp.usage == nil)
@@ -145,7 +147,8 @@ import Testing
   @Test func everyPhaseAndStateRoundTrips() throws {
     for (index, phase) in WPRunState.Phase.allCases.enumerated() {
       var state = RunState(
-        mission: "m", host: "native", actor: "a", options: ["merge": true, "implementation_agents": ["script"]])
+        mission: "m", host: "native", actor: "a",
+        options: SavedRunOptions(implementationAgents: ["script"], merge: true, executor: .slurm, skipAcceptance: true))
       state.state = RunState.Status.allCases[index % RunState.Status.allCases.count]
       var wp = WPRunState()
       wp.phase = phase
@@ -157,7 +160,7 @@ import Testing
   }
 
   @Test func theClusterJobAndNodeArePersistedOnlyWhenSet() throws {
-    var state = RunState(mission: "m", host: "native", actor: "a", options: [:])
+    var state = RunState(mission: "m", host: "native", actor: "a", options: SavedRunOptions())
     state.wps["WP01"] = WPRunState()
     var withJob = WPRunState()
     withJob.job = "4711"
