@@ -282,24 +282,23 @@ public struct LocalHost: MissionHost {
   }
 
   public func missionState(mission: String) async throws(HostError) -> HostMissionState {
-    HostDecode.missionState(try call { host throws(HostFailure) in try host.missionState(mission: mission) })
+    try call { host throws(HostFailure) in try host.missionState(mission: mission).value }
   }
 
   public func listReady(mission: String) async throws(HostError) -> [String] {
-    HostDecode.ready(try call { host throws(HostFailure) in try host.listReady(mission: mission) })
+    try call { host throws(HostFailure) in try host.listReady(mission: mission).value }
   }
 
   public func resolveWorkspace(mission: String, wp: String) async throws(HostError) -> HostWorkspace {
-    HostDecode.workspace(try call { host throws(HostFailure) in try host.resolveWorkspace(mission: mission, wp: wp) })
+    try call { host throws(HostFailure) in try host.resolveWorkspace(mission: mission, wp: wp).value }
   }
 
   public func startImplementation(mission: String, wp: String, actor: String, policy: String) async throws(HostError)
     -> HostWorkspace
   {
-    HostDecode.workspace(
-      try call { host throws(HostFailure) in
-        try host.startImplementation(mission: mission, wp: wp, actor: actor, policy: policy)
-      })
+    try call { host throws(HostFailure) in
+      try host.startImplementation(mission: mission, wp: wp, actor: actor, policy: policy).value
+    }
   }
 
   public func startReview(mission: String, wp: String, actor: String, policy: String, reviewRef: String?)

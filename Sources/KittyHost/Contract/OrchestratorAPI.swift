@@ -80,14 +80,15 @@ public enum OrchestratorAPI {
     case .contractVersion:
       return try NativeHost.contractVersion(providerVersion: args["--provider-version"])
     case .missionState:
-      return try host().missionState(mission: args["--mission"]!)
+      return try host().missionState(mission: args["--mission"]!).data
     case .listReady:
-      return try host().listReady(mission: args["--mission"]!)
+      return try host().listReady(mission: args["--mission"]!).data
     case .resolveWorkspace:
-      return try host().resolveWorkspace(mission: args["--mission"]!, wp: args["--wp"]!)
+      return try host().resolveWorkspace(mission: args["--mission"]!, wp: args["--wp"]!).data
     case .startImplementation:
       return try host().startImplementation(
-        mission: args["--mission"]!, wp: args["--wp"]!, actor: args["--actor"]!, policy: args["--policy"])
+        mission: args["--mission"]!, wp: args["--wp"]!, actor: args["--actor"]!, policy: args["--policy"]
+      ).data
     case .startReview:
       return try host().startReview(
         mission: args["--mission"]!, wp: args["--wp"]!, actor: args["--actor"]!, policy: args["--policy"],

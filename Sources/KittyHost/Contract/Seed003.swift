@@ -32,10 +32,10 @@ enum Seed003 {
     case .contractVersion:
       return try NativeHost.contractVersion(providerVersion: args["--provider-version"], apiVersion: apiVersion)
     case .missionState:
-      return featureState(try host.missionState(mission: feature))
+      return featureState(try host.missionState(mission: feature).data)
     case .listReady:
-      let ready = try host.listReady(mission: feature)
-      let state = try host.missionState(mission: feature)
+      let ready = try host.listReady(mission: feature).data
+      let state = try host.missionState(mission: feature).data
       var dependencies: [String: [JSONValue]] = [:]
       for wp in state["work_packages"]?.arrayValue ?? [] {
         if let id = wp["wp_id"]?.stringValue { dependencies[id] = wp["dependencies"]?.arrayValue ?? [] }
@@ -50,7 +50,8 @@ enum Seed003 {
       return ["feature_slug": slug(of: ready), "ready_work_packages": .array(entries)]
     case .startImplementation:
       let data = try host.startImplementation(
-        mission: feature, wp: args["--wp"]!, actor: args["--actor"]!, policy: args["--policy"])
+        mission: feature, wp: args["--wp"]!, actor: args["--actor"]!, policy: args["--policy"]
+      ).data
       return [
         "feature_slug": slug(of: data), "wp_id": data["wp_id"] ?? .null,
         "from_lane": .string(apiLane(data["from_lane"]?.stringValue)), "to_lane": "in_progress",
@@ -78,7 +79,7 @@ enum Seed003 {
       return try mergeFeature(host, feature: feature, args)
     case .resolveWorkspace:
       // Not a 1.0.3 verb: 3.2.7's payload, named the dialect's way.
-      let data = try host.resolveWorkspace(mission: feature, wp: args["--wp"]!)
+      let data = try host.resolveWorkspace(mission: feature, wp: args["--wp"]!).data
       var answer: JSONObject = ["feature_slug": slug(of: data)]
       for (key, value) in data where !identityKeys.contains(key) { answer[key] = value }
       return answer
@@ -239,7 +240,7 @@ enum Seed003 {
         fields: ["strategy": .string(strategy), "supported": .strings(strategies)])
     }
     // What the merge takes in: every WP that is approved or done (1.0.3 reports them as `merged_wps`).
-    let before = try host.missionState(mission: feature)
+    let before = try host.missionState(mission: feature).data
     let finished: [String] = (before["work_packages"]?.arrayValue ?? []).compactMap { wp in
       guard let lane = wp["lane"]?.stringValue, lane == "approved" || lane == "done" else { return nil }
       return wp["wp_id"]?.stringValue

@@ -72,7 +72,7 @@ extension NativeHost {
   // MARK: start-implementation
 
   public func startImplementation(mission handle: String, wp: String, actor: String, policy policyText: String?)
-    throws(HostFailure) -> JSONObject
+    throws(HostFailure) -> NativeAnswer<HostWorkspace>
   {
     let policy = try Self.requirePolicy(policyText, verb: "start-implementation")
     let mission = try repository.mission(handle)
@@ -166,7 +166,7 @@ extension NativeHost {
       data["lane_branch"] = .optional(workspace.laneBranch)
       data["lane_base_ref"] = .optional(workspace.laneBaseRef)
     }
-    return data
+    return NativeAnswer(value: workspace.answer(promptPath: promptPath, noOp: outcome.1), data: data)
   }
 
   /// spec-kitty's holder rule (the last lane event's actor, `implement-command`/`unknown` as wildcards), with

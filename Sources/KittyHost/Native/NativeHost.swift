@@ -1,6 +1,13 @@
 import Foundation
 import KittyCore
 
+/// A verb's answer: the typed value the in-process client uses, and the envelope's `data` the orchestrator-api
+/// command prints (both built from the same values, never one decoded from the other).
+public struct NativeAnswer<Value: Sendable>: Sendable {
+  public let value: Value
+  public let data: JSONObject
+}
+
 /// The in-process host: answers orchestrator-api verbs from the repository's files directly.
 public struct NativeHost: Sendable {
   public let repository: HostRepository
@@ -52,45 +59,51 @@ public struct NativeHost: Sendable {
   }
 
   /// All WPs with lane, dependencies and the actor of their last transition.
-  public func missionState(mission handle: String) throws(HostFailure) -> JSONObject {
+  public func missionState(mission handle: String) throws(HostFailure) -> NativeAnswer<HostMissionState> {
     let view = try view(handle)
     var ids = Set(view.graph.order)
     ids.formUnion(view.snapshot.workPackages.keys)
     ids.formUnion(view.mission.taskFileIDs())
     var summary = JSONObject()
     for lane in Lane.display { summary[lane.rawValue] = .int(view.snapshot.summary[lane] ?? 0) }
-    let wps: [JSONValue] = ids.sorted().map { id in
+    let packages = ids.sorted().map { id in
       let state = view.snapshot.workPackages[id]
-      return .object([
-        "wp_id": .string(id),
-        "lane": .string(state?.lane ?? Lane.planned.rawValue),
-        "dependencies": .strings(view.graph.dependencies[id] ?? []),
-        "last_actor": .optional(state?.actor),
+      let name = state?.lane ?? Lane.planned.rawValue
+      return HostWorkPackage(
+        id: id, lane: Lane(userValue: name), laneName: name, dependencies: view.graph.dependencies[id] ?? [],
+        lastActor: state?.actor)
+    }
+    let wps: [JSONValue] = packages.map { wp in
+      .object([
+        "wp_id": .string(wp.id), "lane": .string(wp.laneName), "dependencies": .strings(wp.dependencies),
+        "last_actor": .optional(wp.lastActor),
       ])
     }
     var data = view.identity
     data["summary"] = .object(summary)
     data["work_packages"] = .array(wps)
-    return data
+    return NativeAnswer(value: HostMissionState(workPackages: packages), data: data)
   }
 
   /// WPs not started whose dependencies are all approved or done.
-  public func listReady(mission handle: String) throws(HostFailure) -> JSONObject {
+  public func listReady(mission handle: String) throws(HostFailure) -> NativeAnswer<[String]> {
     let view = try view(handle)
+    var ids: [String] = []
     var ready: [JSONValue] = []
     for id in view.graph.order {
       let lane = view.snapshot.workPackages[id]?.lane ?? Lane.planned.rawValue
       guard Lane(logValue: lane)?.isNotStarted ?? false else { continue }
       guard (view.graph.dependencies[id] ?? []).allSatisfy(view.isSatisfied) else { continue }
+      ids.append(id)
       ready.append(.object(["wp_id": .string(id), "lane": .string(lane), "dependencies_satisfied": .bool(true)]))
     }
     var data = view.identity
     data["ready_work_packages"] = .array(ready)
-    return data
+    return NativeAnswer(value: ids, data: data)
   }
 
   /// Where a WP's work happens and where its prompt is, without creating anything.
-  public func resolveWorkspace(mission handle: String, wp: String) throws(HostFailure) -> JSONObject {
+  public func resolveWorkspace(mission handle: String, wp: String) throws(HostFailure) -> NativeAnswer<HostWorkspace> {
     let mission = try repository.mission(handle)
     guard let promptPath = Self.promptPath(mission: mission, wp: wp) else {
       throw HostFailure(.wpNotFound, "Work package '\(wp)' not found in \(mission.slug)")
@@ -111,7 +124,7 @@ public struct NativeHost: Sendable {
       data["lane_branch"] = .optional(workspace.laneBranch)
       data["lane_base_ref"] = .optional(workspace.laneBaseRef)
     }
-    return data
+    return NativeAnswer(value: workspace.answer(promptPath: promptPath, noOp: false), data: data)
   }
 
   /// `tasks/<WP>.md`, else the first `tasks/<WP>-*.md`; nil when the id is not a WP id or has no file.

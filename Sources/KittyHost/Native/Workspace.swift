@@ -32,3 +32,12 @@ public struct Workspace: Sendable, Equatable {
     return lanes.targetBranch
   }
 }
+
+extension Workspace {
+  /// The typed answer of resolve-workspace and start-implementation.
+  func answer(promptPath: String, noOp: Bool) -> HostWorkspace {
+    HostWorkspace(
+      workspacePath: path, promptPath: promptPath, laneBranch: laneID == nil ? nil : laneBranch,
+      laneBaseRef: laneID == nil ? nil : laneBaseRef, noOp: noOp)
+  }
+}
