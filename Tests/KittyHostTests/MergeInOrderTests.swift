@@ -40,7 +40,8 @@ import Testing
     let result = try host(repo).mergeInOrder(mission: Self.slug, target: nil, strategy: nil)
     #expect(result.stop == nil)
     #expect(result.mergedLanes == ["lane-a", "lane-b", "lane-c", "lane-d"])
-    #expect(result.merged?["done_wps"] == .strings(["WP01", "WP02", "WP03", "WP04"]))
+    #expect(result.merged?.data["done_wps"] == .strings(["WP01", "WP02", "WP03", "WP04"]))
+    #expect(result.merged?.value.doneWPs == ["WP01", "WP02", "WP03", "WP04"])
     #expect(try TestSupport.git(["show", "develop:src/main.sh"], in: repo) == "main\n")
   }
 

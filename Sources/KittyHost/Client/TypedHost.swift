@@ -327,10 +327,9 @@ public struct LocalHost: MissionHost {
   public func mergeMission(mission: String, target: String?, strategy: String?) async throws(HostError)
     -> HostMergeResult
   {
-    HostDecode.merge(
-      try call { host throws(HostFailure) in
-        try host.mergeMission(mission: mission, target: target, strategy: strategy, push: false)
-      })
+    try call { host throws(HostFailure) in
+      try host.mergeMission(mission: mission, target: target, strategy: strategy, push: false).value
+    }
   }
 
   public func mergeInOrder(mission: String, target: String?, strategy: String?) async throws(HostError)
@@ -339,7 +338,7 @@ public struct LocalHost: MissionHost {
     let ordered = try call { host throws(HostFailure) in
       try host.mergeInOrder(mission: mission, target: target, strategy: strategy)
     }
-    var result = ordered.merged.map(HostDecode.merge) ?? HostMergeResult(targetBranch: ordered.stop?.target, kept: [])
+    var result = ordered.merged?.value ?? HostMergeResult(targetBranch: ordered.stop?.target, kept: [])
     result.mergedLanes = ordered.mergedLanes
     result.stop = ordered.stop
     return result

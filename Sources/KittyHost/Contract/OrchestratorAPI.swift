@@ -112,7 +112,8 @@ public enum OrchestratorAPI {
     case .mergeMission:
       return try host().mergeMission(
         mission: args["--mission"]!, target: args["--target"], strategy: args["--strategy"], push: args.flag("--push"),
-        selection: args.flag("--allow-partial") ? .finished : .all)
+        selection: args.flag("--allow-partial") ? .finished : .all
+      ).data
     }
   }
 

@@ -247,7 +247,8 @@ enum Seed003 {
     }
     let data = try host.mergeMission(
       mission: feature, target: args["--target"], strategy: strategy, push: args.flag("--push"),
-      selection: args.flag("--allow-partial") ? .finished : .all)
+      selection: args.flag("--allow-partial") ? .finished : .all
+    ).data
     var answer: JSONObject = [
       "feature_slug": slug(of: data), "merged": data["merged"] ?? true, "target_branch": data["target_branch"] ?? .null,
       "strategy": .string(strategy), "merged_wps": .strings(finished),

@@ -20,7 +20,7 @@ extension NativeHost {
 
   public func mergeMission(
     mission handle: String, target requested: String?, strategy: String?, push: Bool, selection: MergeSelection = .all
-  ) throws(HostFailure) -> JSONObject {
+  ) throws(HostFailure) -> NativeAnswer<HostMergeResult> {
     let strategyName = strategy ?? "merge"
     guard let chosen = MissionMerger.Strategy(rawValue: strategyName) else {
       throw HostFailure(
@@ -224,7 +224,10 @@ extension NativeHost {
       data["pushed"] = .bool(pushed)
       if let pushError { data["push_error"] = .string(pushError) }
     }
-    return data
+    let result = HostMergeResult(
+      targetBranch: target, kept: kept.map { $0.stringValue ?? JSONWriter.pythonDefault.string($0) },
+      doneWPs: doneNow)
+    return NativeAnswer(value: result, data: data)
   }
 
   /// The lanes a merge takes, and those it leaves.

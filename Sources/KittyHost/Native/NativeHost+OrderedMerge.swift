@@ -23,8 +23,8 @@ public struct MergeStop: Sendable, Equatable {
 
 extension NativeHost {
   public struct OrderedMerge: Sendable {
-    /// merge-mission's data for the lanes merged; nil when the first lane already conflicts.
-    public var merged: JSONObject?
+    /// merge-mission's answer for the lanes merged; nil when the first lane already conflicts.
+    public var merged: NativeAnswer<HostMergeResult>?
     public var mergedLanes: [String]
     public var stop: MergeStop?
   }
@@ -84,7 +84,7 @@ extension NativeHost {
     return OrderedMerge(merged: data, mergedLanes: lanes.map(\.laneID), stop: stop)
   }
 
-  private func whole(_ data: JSONObject) -> OrderedMerge {
+  private func whole(_ data: NativeAnswer<HostMergeResult>) -> OrderedMerge {
     OrderedMerge(merged: data, mergedLanes: [], stop: nil)
   }
 
