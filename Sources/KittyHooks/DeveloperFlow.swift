@@ -100,18 +100,10 @@ public struct DeveloperFlow: Sendable {
   public func review(wp: String, mission given: String?, approve: Bool, feedback: String?) async throws -> String {
     let slug = try mission(given)
     let (host, actor) = (self.host, self.actor)
-    try await checked("start-review") { () async throws(HostError) in
+    let pin = try await checked("start-review") { () async throws(HostError) in
       try await host.startReview(mission: slug, wp: wp, actor: actor, policy: HookHost.policy, reviewRef: nil)
     }
-    let resolved = try await checked("resolve-workspace") { () async throws(HostError) in
-      try await host.resolveWorkspace(mission: slug, wp: wp)
-    }
-    var reference = "review://\(wp)/\(actor)"
-    if let branch = resolved.laneBranch, let context = try? RepositoryContext.locate(from: root),
-      let entry = try? ReviewBranches(context: context).create(slug: slug, wpID: wp, commit: branch)
-    {
-      reference = entry.branch
-    }
+    let reference = pin?.branch ?? "review://\(wp)/\(actor)"
     var request = HostTransition(mission: slug, wp: wp, to: approve ? .approved : .inProgress, actor: actor)
     request.policy = HookHost.policy
     request.review = HostReviewResult(

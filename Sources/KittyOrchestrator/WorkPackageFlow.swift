@@ -215,19 +215,18 @@ struct WorkPackageFlow: Sendable {
         $0.phase = .reviewing
         $0.cycle = thisCycle
       }
+      // start-review pins exactly what the reviewer sees: only this commit can be approved and merged.
+      let pin: HostReviewPin?
       do throws(HostError) {
-        try await host.startReview(mission: slug, wp: wp, actor: actor, policy: orchestrator.policy, reviewRef: nil)
+        pin = try await host.startReview(
+          mission: slug, wp: wp, actor: actor, policy: orchestrator.policy, reviewRef: nil)
       } catch {
         return .setAside("start-review failed: \(error.message)")
       }
-      // Pin exactly what the reviewer sees: only this commit can be approved and merged.
-      guard let pinned = WorkspaceGit.head(c.workspace) else { return .setAside("its worktree has no HEAD") }
-      var reference = "review://\(wp)/cycle-\(cycle)"
-      if let repoContext = try? RepositoryContext.locate(from: options.root),
-        let entry = try? ReviewBranches(context: repoContext).create(slug: slug, wpID: wp, commit: pinned)
-      {
-        reference = entry.branch
+      guard let pinned = pin?.commit ?? WorkspaceGit.head(c.workspace) else {
+        return .setAside("its worktree has no HEAD")
       }
+      let reference = pin?.branch ?? "review://\(wp)/cycle-\(cycle)"
       let reviewed = await review(c, cycle: cycle, pinned: pinned)
       let aside: WorkspaceGit.PutAside?
       do {

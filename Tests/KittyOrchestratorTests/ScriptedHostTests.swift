@@ -45,13 +45,13 @@ final class ScriptedHost: MissionHost, Sendable {
     return try await inner.startImplementation(mission: mission, wp: wp, actor: actor, policy: policy)
   }
   func startReview(mission: String, wp: String, actor: String, policy: String, reviewRef: String?)
-    async throws(HostError)
+    async throws(HostError) -> HostReviewPin?
   {
     record("start-review \(wp)")
     if interventions.contains(where: { if case .startReviewTransport = $0 { return true } else { return false } }) {
       throw HostError(.transport, "spec-kitty printed no envelope (exit 1): Traceback … KeyError")
     }
-    try await inner.startReview(mission: mission, wp: wp, actor: actor, policy: policy, reviewRef: reviewRef)
+    return try await inner.startReview(mission: mission, wp: wp, actor: actor, policy: policy, reviewRef: reviewRef)
   }
   func transition(_ request: HostTransition) async throws(HostError) {
     record("transition \(request.wp) \(request.to.rawValue)")

@@ -186,8 +186,9 @@ public protocol MissionHost: Sendable {
   func resolveWorkspace(mission: String, wp: String) async throws(HostError) -> HostWorkspace
   func startImplementation(mission: String, wp: String, actor: String, policy: String) async throws(HostError)
     -> HostWorkspace
+  /// Moves the WP to in_review and pins what the reviewer judges (nil when there is nothing to pin).
   func startReview(mission: String, wp: String, actor: String, policy: String, reviewRef: String?)
-    async throws(HostError)
+    async throws(HostError) -> HostReviewPin?
   func transition(_ request: HostTransition) async throws(HostError)
   func acceptMission(mission: String, actor: String) async throws(HostError)
   func mergeMission(mission: String, target: String?, strategy: String?) async throws(HostError) -> HostMergeResult
@@ -302,10 +303,11 @@ public struct LocalHost: MissionHost {
   }
 
   public func startReview(mission: String, wp: String, actor: String, policy: String, reviewRef: String?)
-    async throws(HostError)
+    async throws(HostError) -> HostReviewPin?
   {
-    _ = try call { host throws(HostFailure) in
-      try host.startReview(mission: mission, wp: wp, actor: actor, policy: policy, reviewRef: reviewRef)
+    try call { host throws(HostFailure) in
+      try host.startReview(mission: mission, wp: wp, actor: actor, policy: policy, reviewRef: reviewRef, pin: true)
+        .value
     }
   }
 
@@ -481,11 +483,13 @@ public struct SpecKittyClient: MissionHost {
   }
 
   public func startReview(mission: String, wp: String, actor: String, policy: String, reviewRef: String?)
-    async throws(HostError)
+    async throws(HostError) -> HostReviewPin?
   {
     var arguments = ["start-review", "--mission", mission, "--wp", wp, "--actor", actor, "--policy", policy]
     if let reviewRef { arguments += ["--review-ref", reviewRef] }
     _ = try await call(arguments)
+    // spec-kitty pins nothing: the client pins right after its answer, from the same files.
+    return HostReviewPin.pin(missionHandle: mission, wp: wp, root: root)
   }
 
   public func transition(_ request: HostTransition) async throws(HostError) {

@@ -92,7 +92,8 @@ public enum OrchestratorAPI {
     case .startReview:
       return try host().startReview(
         mission: args["--mission"]!, wp: args["--wp"]!, actor: args["--actor"]!, policy: args["--policy"],
-        reviewRef: args["--review-ref"])
+        reviewRef: args["--review-ref"]
+      ).data
     case .transition:
       var request = NativeHost.TransitionArguments(
         mission: args["--mission"]!, wp: args["--wp"]!, to: args["--to"]!, actor: args["--actor"]!)

@@ -241,10 +241,13 @@ extension NativeHost {
 
   // MARK: start-review
 
+  /// With `pin` (the in-process client), the commit under review is pinned by a review branch under the mission
+  /// lock (`HostReviewPin`); the orchestrator-api verb does not pin (spec-kitty's start-review creates no branch).
   public func startReview(
-    mission handle: String, wp: String, actor: String, policy policyText: String?, reviewRef: String?
+    mission handle: String, wp: String, actor: String, policy policyText: String?, reviewRef: String?,
+    pin: Bool = false
   )
-    throws(HostFailure) -> JSONObject
+    throws(HostFailure) -> NativeAnswer<HostReviewPin?>
   {
     let policy = try Self.requirePolicy(policyText, verb: "start-review")
     let mission = try repository.mission(handle)
@@ -252,6 +255,7 @@ extension NativeHost {
     let context = try writeContext()
     let writer = MissionWriter(mission: mission, context: context)
     if Self.snapshotLane(mission, wp) == .forReview { _ = try writer.preflight() }
+    var pinned: HostReviewPin?
     let outcome = try writer.locked("start-review") { () throws(HostFailure) -> (Lane, Bool) in
       let lane = try Self.snapshot(mission).lane(of: wp)
       switch lane {
@@ -262,8 +266,10 @@ extension NativeHost {
           missionSlug: mission.slug, missionID: mission.meta?.missionID, reason: "Started review via action command",
           reviewRef: reviewRef, policyMetadata: policy.json)
         try writer.write(lines: [record.line], commitMessage: "chore(spec-kitty): status transition \(wp)")
+        if pin { pinned = HostReviewPin.pin(mission: mission, wp: wp, repositoryRoot: repository.root) }
         return (.forReview, false)
       case .inReview:
+        if pin { pinned = HostReviewPin.pin(mission: mission, wp: wp, repositoryRoot: repository.root) }
         return (.inReview, true)
       default:
         throw HostFailure(.transitionRejected, "WP \(wp) is in '\(lane.rawValue)', cannot start review")
@@ -280,7 +286,7 @@ extension NativeHost {
     // git-kitty also says where the work is, so a reviewer needs no resolve-workspace call.
     data["workspace_path"] = .string(
       Workspace.resolve(mission: mission, lanes: lanes ?? nil, wp: wp, repoRoot: repository.root).path)
-    return data
+    return NativeAnswer(value: pinned, data: data)
   }
 
   static func snapshotLane(_ mission: Mission, _ wp: String) -> Lane? {
