@@ -11,6 +11,11 @@ public struct HostReviewPin: Sendable, Equatable {
   public var branch: String?
   public var commit: String
 
+  public init(branch: String?, commit: String) {
+    self.branch = branch
+    self.commit = commit
+  }
+
   /// Pins the WP's workspace HEAD; nil when the workspace has no checkout (nothing to pin).
   static func pin(mission: Mission, wp: String, repositoryRoot: String) -> HostReviewPin? {
     let lanes = (try? mission.lanesManifest()) ?? nil
