@@ -78,23 +78,8 @@ extension Repository {
         return try blobData(entry.pointee.id)
       }
       guard let merged = resolve(path, sides[0], sides[1], sides[2]) else { return false }
-      var blob = git_oid()
-      git_error_clear()
-      let written = merged.withUnsafeBytes { bytes in
-        git_blob_create_from_buffer(&blob, handle, bytes.baseAddress, bytes.count)
-      }
-      if written < 0 { throw lastError(code: written, operation: "git_blob_create_from_buffer(\(path))") }
       try git("git_index_conflict_remove") { git_index_conflict_remove(index, path) }
-      var entry = git_index_entry()
-      entry.mode = mode
-      entry.id = blob
-      entry.file_size = UInt32(truncatingIfNeeded: merged.count)
-      git_error_clear()
-      let added = path.withCString { cPath in
-        entry.path = cPath
-        return git_index_add(index, &entry)
-      }
-      if added < 0 { throw lastError(code: added, operation: "git_index_add(\(path))") }
+      try addBlob(merged, at: path, mode: mode, to: index)
     }
     return git_index_has_conflicts(index) == 0
   }

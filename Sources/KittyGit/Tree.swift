@@ -30,6 +30,27 @@ extension Repository {
     return Data(bytes: raw, count: size)
   }
 
+  /// Writes `data` as a blob and adds it to `index` at `path` (stage 0). An index without a repository cannot hash
+  /// content itself: the blob is written first, then the entry added.
+  func addBlob(_ data: Data, at path: String, mode: UInt32, to index: OpaquePointer) throws(GitError) {
+    var blob = git_oid()
+    git_error_clear()
+    let written = data.withUnsafeBytes { bytes in
+      git_blob_create_from_buffer(&blob, handle, bytes.baseAddress, bytes.count)
+    }
+    if written < 0 { throw lastError(code: written, operation: "git_blob_create_from_buffer(\(path))") }
+    var entry = git_index_entry()
+    entry.mode = mode
+    entry.id = blob
+    entry.file_size = UInt32(truncatingIfNeeded: data.count)
+    git_error_clear()
+    let added = path.withCString { cPath in
+      entry.path = cPath
+      return git_index_add(index, &entry)
+    }
+    if added < 0 { throw lastError(code: added, operation: "git_index_add(\(path))") }
+  }
+
   /// Writes a new tree: `base`'s entries with `changes` applied, using an in-memory index
   /// (no working directory and no on-disk index is touched).
   public func tree(applying changes: [TreeChange], to base: OID?) throws(GitError) -> OID {
@@ -46,23 +67,7 @@ extension Repository {
     for change in changes {
       switch change {
       case .write(let path, let data, let executable):
-        // An index without a repository cannot hash content itself: write the blob, then add the entry.
-        var blob = git_oid()
-        git_error_clear()
-        let written = data.withUnsafeBytes { bytes in
-          git_blob_create_from_buffer(&blob, handle, bytes.baseAddress, bytes.count)
-        }
-        if written < 0 { throw lastError(code: written, operation: "git_blob_create_from_buffer(\(path))") }
-        var entry = git_index_entry()
-        entry.mode = executable ? 0o100755 : 0o100644
-        entry.id = blob
-        entry.file_size = UInt32(truncatingIfNeeded: data.count)
-        git_error_clear()
-        let rc = path.withCString { cPath in
-          entry.path = cPath
-          return git_index_add(index, &entry)
-        }
-        if rc < 0 { throw lastError(code: rc, operation: "git_index_add(\(path))") }
+        try addBlob(data, at: path, mode: executable ? 0o100755 : 0o100644, to: index!)
       case .remove(let path):
         git_error_clear()
         let rc = git_index_remove_bypath(index, path)
