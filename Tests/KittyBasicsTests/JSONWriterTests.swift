@@ -17,6 +17,18 @@ import Testing
         == "{\n  \"a\": {\n    \"x\": {},\n    \"y\": 1\n  },\n  \"z\": [\n    \"é\"\n  ]\n}")
   }
 
+  /// Keys sort by code point (a character past U+FFFF after U+FF21, unlike UTF-16 order), and strings that need
+  /// no escape are written as they are, next to ones that do.
+  @Test func keysSortByCodePointAndPlainStringsAreCopied() throws {
+    let value: JSONValue = ["\u{FF21}": 1, "\u{1F600}": "café \"q\"\t", "b": "plain", "B": "y", "é": 3]
+    #expect(
+      JSONWriter(sortKeys: true, ensureASCII: false).string(value)
+        == #"{"B": "y", "b": "plain", "é": 3, "Ａ": 1, "😀": "café \"q\"\t"}"#)
+    #expect(
+      JSONWriter.sortedLine.string(value)
+        == #"{"B": "y", "b": "plain", "\u00e9": 3, "\uff21": 1, "\ud83d\ude00": "caf\u00e9 \"q\"\t"}"#)
+  }
+
   @Test(arguments: [
     (1.0, "1.0"), (0.1, "0.1"), (1e16, "1e+16"), (1e-05, "1e-05"), (123456.789, "123456.789"), (-0.5, "-0.5"),
   ])

@@ -106,4 +106,15 @@ import Testing
     #expect(stored.split(separator: "\n").count == 2, "the version line and WP01 only: \(stored)")
     #expect(stored.contains("WP01-work.md") && !stored.contains("WP02-work.md"))
   }
+
+  /// Prompt file names give their WP id by the same rules whether they are ASCII (read byte by byte) or not.
+  @Test(
+    arguments: [
+      ("WP01-core.md", "WP01"), ("WP001_x.md", "WP001"), ("WP12.md", "WP12"), ("WP07.draft.md", "WP07"),
+      ("WP1-core.md", nil), ("WP01core.md", nil), ("WP01-core.txt", nil), ("wp01-core.md", nil), ("WP.md", nil),
+      ("WPmd", nil), ("WP01-café.md", "WP01"), ("WP0١-x.md", nil),
+    ] as [(String, String?)])
+  func workPackageIDsFromFileNames(name: String, id: String?) {
+    #expect(WorkPackage.id(fromFileName: name) == id)
+  }
 }

@@ -66,7 +66,9 @@ public struct JSONWriter: Sendable {
     }
   }
 
-  private var itemSeparator: [UInt8] { indent == nil ? Array(", ".utf8) : [UInt8(ascii: ",")] }
+  private var itemSeparator: [UInt8] { indent == nil ? Self.compactSeparator : Self.indentedSeparator }
+  private static let compactSeparator = Array(", ".utf8)
+  private static let indentedSeparator = [UInt8(ascii: ",")]
 
   private func newline(_ level: Int, into out: inout [UInt8]) {
     guard let indent else { return }
@@ -76,13 +78,23 @@ public struct JSONWriter: Sendable {
 
   /// Python compares str keys by code point.
   static func pythonLess(_ a: String, _ b: String) -> Bool {
-    a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
+    // UTF-8 keeps code point order byte by byte.
+    a.utf8.lexicographicallyPrecedes(b.utf8)
   }
 
   private static let hexDigits = Array("0123456789abcdef".utf8)
 
   private func writeString(_ s: String, into out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
+    // Most strings need no escape: copy their bytes at once, and take the per-scalar path only for the others.
+    let plain = s.utf8.allSatisfy { byte in
+      byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && (byte < 0x80 || !ensureASCII)
+    }
+    if plain {
+      out.append(contentsOf: s.utf8)
+      out.append(UInt8(ascii: "\""))
+      return
+    }
     for scalar in s.unicodeScalars {
       switch scalar {
       case "\"": out.append(contentsOf: "\\\"".utf8)

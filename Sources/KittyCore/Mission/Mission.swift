@@ -76,7 +76,7 @@ public struct Mission: Sendable {
 
   /// The prompt files, sorted by name; the first `WPnn*.md` per id wins, as in spec-kitty.
   public func promptFiles() -> [(id: String, path: String)] {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: tasksDirectory)) ?? []
+    let names = DirectoryNames.list(tasksDirectory) ?? []
     var seen = Set<String>()
     var result: [(String, String)] = []
     for name in names.sorted() {
@@ -200,7 +200,7 @@ extension Mission {
 
   /// Ids of every `tasks/WP<digits>*.md` entry (mission-state lists these even without a valid prompt).
   public func taskFileIDs() -> [String] {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: tasksDirectory)) ?? []
+    let names = DirectoryNames.list(tasksDirectory) ?? []
     return names.compactMap { name in
       guard name.hasSuffix(".md"), name.hasPrefix("WP") else { return nil }
       let digits = name.dropFirst(2).prefix { $0.isASCII && $0.isNumber }

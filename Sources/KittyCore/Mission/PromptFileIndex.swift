@@ -126,35 +126,58 @@ public struct PromptFileIndex: Sendable {
   /// The index's entries by file name; empty when the file is missing, unreadable or from another version.
   func load(_ file: String, tasksDirectory: String) -> [String: Entry] {
     guard let data = FileManager.default.contents(atPath: file) else { return [:] }
-    let bytes = [UInt8](data)
-    var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: true)[...]
-    guard let header = lines.popFirst(), case .object(let h)? = try? JSONParser.parse(Array(header)),
-      h["version"]?.intValue == Self.version
-    else { return [:] }
-    var entries: [String: Entry] = [:]
-    entries.reserveCapacity(lines.count)
-    for line in lines {
-      guard case .array(let row)? = try? JSONParser.parse(Array(line)), row.count == 11,
-        let name = row[0].stringValue, let inode = row[1].intValue, let size = row[2].intValue,
-        let modified = row[3].intValue, let changed = row[4].intValue, let id = row[5].stringValue,
-        let title = row[6].stringValue, let dependencies = row[7].arrayValue?.compactMap(\.stringValue),
-        let subtasks = row[8].arrayValue?.compactMap(\.stringValue),
-        let owned = row[9].arrayValue?.compactMap(\.stringValue)
+    // Each line parsed in place in one buffer: no copy per line.
+    return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [String: Entry] in
+      let bytes = raw.bindMemory(to: UInt8.self)
+      var lines: [Range<Int>] = []
+      var start = 0
+      while start < bytes.count {
+        let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+        if end > start { lines.append(start..<end) }
+        start = end + 1
+      }
+      func parse(_ line: Range<Int>) -> JSONValue? {
+        var parser = JSONParser(bytes: bytes, start: line.lowerBound, end: line.upperBound)
+        return try? parser.parseDocument()
+      }
+      guard let header = lines.first, case .object(let h)? = parse(header), h["version"]?.intValue == Self.version
       else { return [:] }
-      let wp = WorkPackage(
-        id: id, title: title, dependencies: dependencies, subtasks: subtasks, ownedFiles: owned,
-        executionMode: row[10].stringValue, path: "\(tasksDirectory)/\(name)", frontmatter: [:], body: "")
-      entries[name] = Entry(
-        stamp: Stamp(inode: inode, size: size, modified: Int64(modified), changed: Int64(changed)), workPackage: wp)
+      var entries: [String: Entry] = [:]
+      entries.reserveCapacity(lines.count - 1)
+      for line in lines.dropFirst() {
+        guard case .array(let row)? = parse(line), let entry = Self.entry(row, tasksDirectory: tasksDirectory) else {
+          return [:]
+        }
+        entries[entry.name] = entry.entry
+      }
+      return entries
     }
-    return entries
+  }
+
+  /// One index line: the file's name and its entry.
+  private static func entry(_ row: [JSONValue], tasksDirectory: String) -> (name: String, entry: Entry)? {
+    guard row.count == 11,
+      let name = row[0].stringValue, let inode = row[1].intValue, let size = row[2].intValue,
+      let modified = row[3].intValue, let changed = row[4].intValue, let id = row[5].stringValue,
+      let title = row[6].stringValue, let dependencies = row[7].arrayValue?.compactMap(\.stringValue),
+      let subtasks = row[8].arrayValue?.compactMap(\.stringValue),
+      let owned = row[9].arrayValue?.compactMap(\.stringValue)
+    else { return nil }
+    let wp = WorkPackage(
+      id: id, title: title, dependencies: dependencies, subtasks: subtasks, ownedFiles: owned,
+      executionMode: row[10].stringValue, path: "\(tasksDirectory)/\(name)", frontmatter: [:], body: "")
+    let entry = Entry(
+      stamp: Stamp(inode: inode, size: size, modified: Int64(modified), changed: Int64(changed)), workPackage: wp)
+    return (name, entry)
   }
 }
 
 /// The last component of a path, without Foundation's path normalisation.
 enum FilePathName {
   static func last(_ path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return path }
-    return String(path[path.index(after: slash)...])
+    // Over UTF-8 bytes: `String.lastIndex(of:)` walks grapheme clusters, a thousand times per read.
+    let utf8 = path.utf8
+    guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
+    return String(path[utf8.index(after: slash)...])
   }
 }

@@ -65,6 +65,7 @@ extension WorkPackage {
 
   /// The WP id a prompt file name declares (`WP01-core.md` -> `WP01`), nil when it names none.
   public static func id(fromFileName name: String) -> String? {
+    if name.utf8.allSatisfy({ $0 < 0x80 }) { return asciiID(fromFileName: name) }
     guard name.hasSuffix(".md"), name.hasPrefix("WP") else { return nil }
     let stem = name.dropLast(3)
     var digits = ""
@@ -76,6 +77,21 @@ extension WorkPackage {
     guard digits.count >= 2 else { return nil }
     if let next = rest.first, !["-", "_", "."].contains(next) { return nil }
     return "WP" + digits
+  }
+
+  /// `id(fromFileName:)` for an ASCII name, over its bytes (a read lists a thousand of them).
+  static func asciiID(fromFileName name: String) -> String? {
+    let bytes = name.utf8
+    guard bytes.count >= 5, name.hasPrefix("WP"), name.hasSuffix(".md") else { return nil }
+    let stem = bytes.dropFirst(2).dropLast(3)
+    let digits = stem.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    guard digits.count >= 2 else { return nil }
+    if let next = stem.dropFirst(digits.count).first,
+      next != UInt8(ascii: "-") && next != UInt8(ascii: "_") && next != UInt8(ascii: ".")
+    {
+      return nil
+    }
+    return "WP" + String(decoding: digits, as: UTF8.self)
   }
 
   /// Splits `---\n<yaml>\n---\n<body>` (a leading BOM is ignored); nil when the file has no frontmatter block.
