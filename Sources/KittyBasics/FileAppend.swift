@@ -22,4 +22,17 @@ public enum FileAppend {
     defer { close(fd) }
     write(fd, text)
   }
+
+  /// Replaces the file at `path` with `text` in place (truncate, write; not synced), creating it (and its
+  /// directory): for copies kept for logs, where neither a temporary file nor an fsync is worth its cost (Foundation's
+  /// writes sync the file even when not atomic). False when the file cannot be opened.
+  @discardableResult
+  public static func replace(_ path: String, with text: String) -> Bool {
+    try? FileManager.default.createDirectory(atPath: FilePaths.directory(of: path), withIntermediateDirectories: true)
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    write(fd, text)
+    return true
+  }
 }

@@ -142,7 +142,9 @@ public struct LocalExecutor: Executor {
     for path in [invocation.logFile, invocation.paths.promptFile] + (invocation.paths.verdictFile.map { [$0] } ?? []) {
       try? fm.createDirectory(atPath: FilePaths.directory(of: path), withIntermediateDirectories: true)
     }
-    try? invocation.prompt.write(toFile: invocation.paths.promptFile, atomically: true, encoding: .utf8)
+    // A copy of the prompt for the log (the agent gets it on stdin or its command line): written in place, not
+    // synced, so a killed run leaves no temporary file next to it.
+    FileAppend.replace(invocation.paths.promptFile, with: invocation.prompt)
     if let verdict = invocation.paths.verdictFile { try? fm.removeItem(atPath: verdict) }
     let argv: [String]
     if invocation.spec.isScript {

@@ -499,7 +499,8 @@ struct WorkPackageFlow: Sendable {
     let path = "\(options.root)/\(relative)"
     try? FileManager.default.createDirectory(
       atPath: FilePaths.directory(of: path), withIntermediateDirectories: true)
-    guard (try? feedback.write(toFile: path, atomically: true, encoding: .utf8)) != nil else { return nil }
+    // Written in place, not synced: a copy for the logs (the host's event keeps the feedback).
+    guard FileAppend.replace(path, with: feedback) else { return nil }
     return relative
   }
 }

@@ -115,10 +115,8 @@ public struct PromptFileIndex: Sendable {
     }
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     // A cache: renamed into place (readers never see half a file), not synced (a lost one is rebuilt).
-    let temporary = "\(file).\(getpid()).tmp"
     let isNew = !FileManager.default.fileExists(atPath: file)
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else { return }
-    if rename(temporary, file) != 0 { unlink(temporary) }
+    guard (try? AtomicFile.write(Data(text.utf8), to: file, durable: false)) != nil else { return }
     // One file per tasks directory ever read: old clones' go first.
     if isNew { CacheFiles.prune(directory, keeping: 256) }
   }
