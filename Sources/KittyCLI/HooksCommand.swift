@@ -129,19 +129,27 @@ struct StartCommand: AsyncParsableCommand {
     try await Console.run {
       let flow = try DeveloperFlow(directory: Console.currentDirectory)
       let started = try await flow.start(wp: wp, mission: mission)
-      Console.reportIncluded(started.included)
-      print(started.workspace)
-      // The orchestrator's [worktree] setup, once per worktree (the WP stays claimed if it fails).
-      if let setup = WorktreeSetup(
-        config: try OrchestratorConfig.load(root: flow.root), root: flow.root, missionSlug: started.mission, wpID: wp),
-        !setup.isDone(in: started.workspace)
-      {
-        Console.error("worktree setup: \(setup.command) (log \(setup.shownLog))")
-        if let failure = await setup.run(in: started.workspace, runner: { await LocalExecutor().run($0) { _ in } }) {
-          throw ValidationError(failure)
-        }
-        Console.error("worktree setup done")
-      }
+      // .worktreeinclude, then the orchestrator's [worktree] setup once per worktree (the WP stays claimed if the
+      // setup fails).
+      let preparation = try OrchestratorConfig.load(root: flow.root).preparation(
+        root: flow.root, missionSlug: started.mission, wpID: wp)
+      let failure = await preparation.prepare(
+        worktree: started.workspace,
+        runSetup: { setup, worktree in
+          await setup.run(in: worktree, missionSlug: started.mission, wpID: wp) {
+            await LocalExecutor().run($0) { _ in }
+          }
+        },
+        progress: { step in
+          switch step {
+          case .included(let outcome):
+            Console.reportIncluded(outcome)
+            print(started.workspace)
+          case .setupStarted(let command, let log): Console.error("worktree setup: \(command) (log \(log))")
+          case .setupFinished: Console.error("worktree setup done")
+          }
+        })
+      if let failure { throw ValidationError(failure) }
     }
   }
 }

@@ -11,15 +11,15 @@ struct WorktreeCommand: ParsableCommand {
     subcommands: [Add.self, List.self, Validate.self, Repair.self, Remove.self, GC.self]
   )
 
-  struct Add: ParsableCommand {
+  struct Add: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "add",
       abstract: "Create (or reuse) a lane's worktree as lanes.json defines it; prints its path.")
     @Argument(help: "The lane id, e.g. lane-a.") var laneID: String
     @Option(name: .long, help: "Mission handle (slug, mid8, ULID or human slug).") var mission: String
 
-    func run() throws {
-      try Console.run {
+    func run() async throws {
+      try await Console.run {
         let context = try RepositoryContext.locate(from: Console.currentDirectory)
         let loaded = try MissionLocator.resolve(mission, repoRoot: context.root)
         let spec = try MissionWorkspaces(context: context, mission: loaded).spec(for: laneID)
@@ -27,7 +27,10 @@ struct WorktreeCommand: ParsableCommand {
         if !result.merged.isEmpty {
           Console.error("merged \(result.merged.joined(separator: ", ")) into \(result.branch)")
         }
-        Console.reportIncluded(WorktreeInclude.apply(root: context.root, worktree: result.path))
+        // `.worktreeinclude` only: `[worktree] setup` runs when a WP is started there (it is per WP).
+        _ = await WorktreePreparation(root: context.root, setup: nil).prepare(
+          worktree: result.path, runSetup: { _, _ in nil },
+          progress: { if case .included(let outcome) = $0 { Console.reportIncluded(outcome) } })
         print(result.path)
       }
     }

@@ -56,17 +56,15 @@ public struct DeveloperFlow: Sendable {
     return ready.map { ($0, titles[$0] ?? "") }
   }
 
-  /// Claims `wp` (start-implementation); returns the mission, the WP's worktree and what `.worktreeinclude` copied
-  /// into it.
-  public func start(wp: String, mission given: String?) async throws -> (
-    mission: String, workspace: String, included: WorktreeInclude.Outcome
-  ) {
+  /// Claims `wp` (start-implementation); returns the mission and the WP's worktree, which the caller prepares
+  /// (WorktreePreparation: `.worktreeinclude` and `[worktree] setup`).
+  public func start(wp: String, mission given: String?) async throws -> (mission: String, workspace: String) {
     let slug = try mission(given)
     let (host, actor) = (self.host, self.actor)
     let claimed = try await checked("start-implementation") { () async throws(HostError) in
       try await host.startImplementation(mission: slug, wp: wp, actor: actor, policy: HookHost.policy)
     }
-    return (slug, claimed.workspacePath, WorktreeInclude.apply(root: root, worktree: claimed.workspacePath))
+    return (slug, claimed.workspacePath)
   }
 
   /// for_review for the WP of the current worktree (or the one named).

@@ -61,10 +61,7 @@ struct WorkPackageFlow: Sendable {
         $0.lastError = nil
       }
       await emit("claimed; worktree \(claim.workspacePath)")
-      for message in WorktreeInclude.apply(root: options.root, worktree: context.workspace).messages {
-        await emit(message)
-      }
-      if let failed = await setUpWorktree(context) { return failed }
+      if let failed = await prepareWorktree(context) { return failed }
       // A resumed WP whose implementer already committed (the orchestrator died before the hand-off) goes
       // straight to review instead of asking an agent for work that is done.
       if resumed, let claimHead = await orchestrator.wpState(wp)?.claimHead,
@@ -337,25 +334,33 @@ struct WorkPackageFlow: Sendable {
     return nil
   }
 
-  // MARK: worktree setup
+  // MARK: worktree preparation
 
-  /// `[worktree] setup` of orchestrator.toml, once per worktree and command. A failure sets the WP aside (it keeps
-  /// its claim; resume runs the setup again).
-  func setUpWorktree(_ c: Context) async -> Outcome? {
-    guard let setup = WorktreeSetup(config: options.config, root: options.root, missionSlug: slug, wpID: wp),
-      !setup.isDone(in: c.workspace)
-    else { return nil }
-    await emit("worktree setup: \(setup.command) (log \(setup.shownLog))")
-    let started = Date()
-    let failure = await setup.run(in: c.workspace) { invocation in await self.runTracked(invocation) }
+  /// `.worktreeinclude`, then `[worktree] setup` of orchestrator.toml once per worktree and command. A failed setup
+  /// sets the WP aside (it keeps its claim; resume runs the setup again).
+  func prepareWorktree(_ c: Context) async -> Outcome? {
+    let preparation = options.config.preparation(root: options.root, missionSlug: slug, wpID: wp)
+    let (slug, wp) = (self.slug, self.wp)
+    let failure = await preparation.prepare(
+      worktree: c.workspace,
+      runSetup: { setup, worktree in
+        await setup.run(in: worktree, missionSlug: slug, wpID: wp) { invocation in await self.runTracked(invocation) }
+      },
+      progress: { step in
+        switch step {
+        case .included(let outcome):
+          for message in outcome.messages { await emit(message) }
+        case .setupStarted(let command, let log):
+          await emit("worktree setup: \(command) (log \(log))")
+        case .setupFinished(let seconds):
+          await emit("worktree setup done (\(seconds) s)")
+        }
+      })
     if await stopped { return .stopped }
-    if let failure {
-      await emit(failure, "setup-failed")
-      await update { $0.lastError = failure }
-      return .setAside(failure)
-    }
-    await emit("worktree setup done (\(Int(Date().timeIntervalSince(started).rounded())) s)")
-    return nil
+    guard let failure else { return nil }
+    await emit(failure, "setup-failed")
+    await update { $0.lastError = failure }
+    return .setAside(failure)
   }
 
   // MARK: helpers

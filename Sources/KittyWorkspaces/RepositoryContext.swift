@@ -7,6 +7,8 @@ public struct RepositoryContext: Sendable {
   public let root: String
   public let commonDirectory: String
   public let protection: ProtectedBranches
+  /// The handle on the main repository that everything done with this context shares.
+  private let shared: SharedRepository
 
   public var worktreesDirectory: String { "\(root)/.worktrees" }
   public var lockDirectory: String { "\(commonDirectory)/kitty-locks" }
@@ -15,6 +17,7 @@ public struct RepositoryContext: Sendable {
     self.root = root
     self.commonDirectory = commonDirectory
     self.protection = protection
+    shared = SharedRepository(root: root)
   }
 
   /// Finds the repository containing `directory` and resolves its protected branches (`environment` holds the
@@ -31,14 +34,21 @@ public struct RepositoryContext: Sendable {
       .flatMap { $0.split(separator: "/").last.map(String.init) }
     let protection = try ProtectedBranches.resolve(
       configYAML: config, remoteDefaultBranch: remoteDefault, environment: environment)
-    return RepositoryContext(
+    let context = RepositoryContext(
       root: root, commonDirectory: Path.stripTrailingSlash(repo.commonDirectory), protection: protection)
+    // Found from the main checkout: that handle is the one the context hands out.
+    if !repo.isWorktree, let workdir = repo.workingDirectory, Path.stripTrailingSlash(workdir) == root {
+      context.shared.adopt(repo)
+    }
+    return context
   }
 
-  /// A fresh handle on the main repository (one per operation: handles are not shared across threads).
+  /// The handle on the main repository, opened on first use and shared by every step done with this context: a
+  /// context belongs to one operation (a host verb, a command), which opens the repository once. libgit2 re-reads
+  /// references, the index and packs from disk when they change, so a `git` process run meanwhile is seen.
   public func open() throws(WorkspaceError) -> Repository {
     do {
-      return try Repository.open(at: root)
+      return try shared.repository()
     } catch {
       throw .git(error, during: "opening \(root)")
     }
@@ -59,5 +69,30 @@ public struct RepositoryContext: Sendable {
 
   func refuseProtected(_ branch: String) throws(WorkspaceError) {
     if protection.isProtected(branch) { throw .protectedBranch(branch: branch) }
+  }
+}
+
+/// The lazily opened main-repository handle of a RepositoryContext.
+final class SharedRepository: @unchecked Sendable {
+  // @unchecked: it holds a libgit2 handle, which Swift cannot check; the lock guards opening it, and the
+  // operation that owns the context uses the handle from one task at a time (handles are never shared between
+  // operations: each locates its own context).
+  private let lock = NSLock()
+  private var opened: Repository?
+  let root: String
+
+  init(root: String) { self.root = root }
+
+  func adopt(_ repository: Repository) {
+    lock.withLock { opened = opened ?? repository }
+  }
+
+  func repository() throws(GitError) -> Repository {
+    lock.lock()
+    defer { lock.unlock() }
+    if let opened { return opened }
+    let repository = try Repository.open(at: root)
+    opened = repository
+    return repository
   }
 }

@@ -104,4 +104,52 @@ import Testing
     let (root, worktree) = try repository()
     #expect(WorktreeInclude.apply(root: root, worktree: worktree) == WorktreeInclude.Outcome())
   }
+
+  @Test func preparationCopiesThenRunsTheSetupOncePerWorktreeAndCommand() async throws {
+    let (root, worktree) = try repository()
+    try TestSupport.write(".env\n", to: "\(root)/\(WorktreeInclude.fileName)")
+    let log = "\(root)/.kittify/logs/m/WP01/setup.log"
+    let setup = WorktreePreparation.Setup(command: "make deps", timeout: 5, log: log)
+    var runs: [String] = []
+    var heard: [WorktreePreparation.Progress] = []
+    let preparation = WorktreePreparation(root: root, setup: setup)
+    #expect(!preparation.isSetUp(worktree))
+    let failed = await preparation.prepare(
+      worktree: worktree,
+      runSetup: { setup, path in
+        runs.append("\(setup.command) in \(path)")
+        return "exit 2"
+      },
+      progress: { heard.append($0) })
+    #expect(failed == "worktree setup failed (exit 2); see .kittify/logs/m/WP01/setup.log")
+    #expect(runs == ["make deps in \(worktree)"])
+    #expect(heard.first == .included(WorktreeInclude.Outcome(copied: [".env"], problems: [])))
+    #expect(heard.last == .setupStarted(command: "make deps", log: ".kittify/logs/m/WP01/setup.log"))
+    #expect(!preparation.isSetUp(worktree), "a failed setup is run again next time")
+    #expect(
+      await preparation.prepare(worktree: worktree, runSetup: { _, _ in nil }, progress: { heard.append($0) }) == nil)
+    #expect(preparation.isSetUp(worktree))
+    if case .setupFinished = heard.last {} else { Issue.record("no setupFinished: \(heard)") }
+    // Done: not run again; another command is.
+    runs = []
+    _ = await preparation.prepare(
+      worktree: worktree,
+      runSetup: { _, _ in
+        runs.append("again")
+        return nil
+      }, progress: { _ in })
+    #expect(runs.isEmpty)
+    let changed = WorktreePreparation(root: root, setup: .init(command: "make deps2", timeout: 5, log: log))
+    #expect(!changed.isSetUp(worktree))
+    #expect(WorktreePreparation(root: root, setup: nil).isSetUp(worktree), "nothing to run")
+  }
+
+  @Test func aContextOpensTheRepositoryOnce() throws {
+    let (root, worktree) = try repository()
+    for directory in [root, worktree] {
+      let context = try RepositoryContext.locate(from: directory)
+      #expect(try context.open() === context.open(), "one handle per context, found from \(directory)")
+      #expect(try context.open().workingDirectory == root + "/", "always the main checkout")
+    }
+  }
 }

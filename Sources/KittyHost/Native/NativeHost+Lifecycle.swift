@@ -266,10 +266,10 @@ extension NativeHost {
           missionSlug: mission.slug, missionID: mission.meta?.missionID, reason: "Started review via action command",
           reviewRef: reviewRef, policyMetadata: policy.json)
         try writer.write(lines: [record.line], commitMessage: "chore(spec-kitty): status transition \(wp)")
-        if pin { pinned = HostReviewPin.pin(mission: mission, wp: wp, repositoryRoot: repository.root) }
+        if pin { pinned = HostReviewPin.pin(mission: mission, wp: wp, context: context) }
         return (.forReview, false)
       case .inReview:
-        if pin { pinned = HostReviewPin.pin(mission: mission, wp: wp, repositoryRoot: repository.root) }
+        if pin { pinned = HostReviewPin.pin(mission: mission, wp: wp, context: context) }
         return (.inReview, true)
       default:
         throw HostFailure(.transitionRejected, "WP \(wp) is in '\(lane.rawValue)', cannot start review")

@@ -17,13 +17,12 @@ public struct HostReviewPin: Sendable, Equatable {
   }
 
   /// Pins the WP's workspace HEAD; nil when the workspace has no checkout (nothing to pin).
-  static func pin(mission: Mission, wp: String, repositoryRoot: String) -> HostReviewPin? {
+  static func pin(mission: Mission, wp: String, context: RepositoryContext) -> HostReviewPin? {
     let lanes = (try? mission.lanesManifest()) ?? nil
-    let workspace = Workspace.resolve(mission: mission, lanes: lanes, wp: wp, repoRoot: repositoryRoot)
-    guard let head = try? Repository.open(at: workspace.path).headCommitID() else { return nil }
-    let entry = (try? RepositoryContext.locate(from: repositoryRoot)).flatMap {
-      try? ReviewBranches(context: $0).create(slug: mission.slug, wpID: wp, commit: head.hex)
-    }
+    let workspace = Workspace.resolve(mission: mission, lanes: lanes, wp: wp, repoRoot: context.root)
+    let opened = workspace.path == context.root ? try? context.open() : try? Repository.open(at: workspace.path)
+    guard let head = try? opened?.headCommitID() else { return nil }
+    let entry = try? ReviewBranches(context: context).create(slug: mission.slug, wpID: wp, commit: head.hex)
     return HostReviewPin(branch: entry?.branch, commit: head.hex)
   }
 
@@ -32,6 +31,7 @@ public struct HostReviewPin: Sendable, Equatable {
     guard let repository = try? HostRepository.locate(from: root),
       let mission = try? repository.mission(missionHandle)
     else { return nil }
-    return pin(mission: mission, wp: wp, repositoryRoot: repository.root)
+    guard let context = try? RepositoryContext.locate(from: repository.root) else { return nil }
+    return pin(mission: mission, wp: wp, context: context)
   }
 }
