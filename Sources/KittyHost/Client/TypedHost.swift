@@ -68,6 +68,26 @@ public struct HostWorkspace: Sendable, Equatable {
   public var noOp: Bool
 }
 
+/// A lane move the host recorded (transition).
+public struct HostLaneMove: Sendable, Equatable {
+  public var wp: String
+  public var from: Lane
+  public var to: Lane
+}
+
+/// A note appended to a WP's history (append-history).
+public struct HostHistoryEntry: Sendable, Equatable {
+  public var wp: String
+  public var id: String
+}
+
+/// A mission's acceptance (accept-mission): when, and its WPs in prompt-file order.
+public struct HostAcceptance: Sendable, Equatable {
+  public var acceptedAt: String
+  public var approved: [String]
+  public var done: [String]
+}
+
 /// A reviewer's recorded verdict (`--review-result-json`).
 public struct HostReviewResult: Sendable, Equatable {
   public enum Verdict: String, Sendable {

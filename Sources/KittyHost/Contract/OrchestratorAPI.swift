@@ -104,12 +104,13 @@ public enum OrchestratorAPI {
       request.reviewResultJSON = args["--review-result-json"]
       request.evidenceJSON = args["--evidence-json"]
       request.subtasksComplete = args.optionalFlag("--subtasks-complete")
-      return try host().transition(request)
+      return try host().transition(request).data
     case .appendHistory:
       return try host().appendHistory(
-        mission: args["--mission"]!, wp: args["--wp"]!, actor: args["--actor"]!, note: args["--note"]!)
+        mission: args["--mission"]!, wp: args["--wp"]!, actor: args["--actor"]!, note: args["--note"]!
+      ).data
     case .acceptMission:
-      return try host().acceptMission(mission: args["--mission"]!, actor: args["--actor"]!)
+      return try host().acceptMission(mission: args["--mission"]!, actor: args["--actor"]!).data
     case .mergeMission:
       return try host().mergeMission(
         mission: args["--mission"]!, target: args["--target"], strategy: args["--strategy"], push: args.flag("--push"),

@@ -63,17 +63,17 @@ enum Seed003 {
     case .transition:
       return try transition(host, feature: feature, args)
     case .appendHistory:
-      let data = try host.appendHistory(
+      let answer = try host.appendHistory(
         mission: feature, wp: args["--wp"]!, actor: args["--actor"]!, note: args["--note"]!)
       return [
-        "feature_slug": slug(of: data), "wp_id": data["wp_id"] ?? .null,
-        "history_entry_id": data["history_entry_id"] ?? .null,
+        "feature_slug": slug(of: answer.data), "wp_id": .string(answer.value.wp),
+        "history_entry_id": .string(answer.value.id),
       ]
     case .acceptMission:
-      let data = try host.acceptMission(mission: feature, actor: args["--actor"]!)
+      let answer = try host.acceptMission(mission: feature, actor: args["--actor"]!)
       return [
-        "feature_slug": slug(of: data), "accepted": true, "mode": data["mode"] ?? "auto",
-        "accepted_at": data["accepted_at"] ?? .null,
+        "feature_slug": slug(of: answer.data), "accepted": true, "mode": "auto",
+        "accepted_at": .string(answer.value.acceptedAt),
       ]
     case .mergeMission:
       return try mergeFeature(host, feature: feature, args)

@@ -6,7 +6,7 @@ import KittyWorkspaces
 /// append-history and accept-mission. Unlike spec-kitty, both commit what they write.
 extension NativeHost {
   public func appendHistory(mission handle: String, wp: String, actor: String, note: String) throws(HostFailure)
-    -> JSONObject
+    -> NativeAnswer<HostHistoryEntry>
   {
     let mission = try repository.mission(handle)
     _ = try Self.promptPathOrFail(mission: mission, wp: wp, handle: handle)
@@ -22,10 +22,12 @@ extension NativeHost {
         wpID: wp, at: Timestamp.isoNow(), actor: actor, delta: ["note": .string("- [\(stamp)] \(actor): \(note)")])
       try writer.write(lines: [record.line], commitMessage: "chore(spec-kitty): history \(wp)")
     }
+    let entry = HostHistoryEntry(
+      wp: wp, id: "hist-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
     var data = mission.identity
     data["wp_id"] = .string(wp)
-    data["history_entry_id"] = .string("hist-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
-    return data
+    data["history_entry_id"] = .string(entry.id)
+    return NativeAnswer(value: entry, data: data)
   }
 
   /// Marks subtasks done or planned (spec-kitty's `agent tasks mark-status`), committed. Returns the WPs touched.
@@ -65,7 +67,7 @@ extension NativeHost {
     return owners
   }
 
-  public func acceptMission(mission handle: String, actor: String) throws(HostFailure) -> JSONObject {
+  public func acceptMission(mission handle: String, actor: String) throws(HostFailure) -> NativeAnswer<HostAcceptance> {
     let mission = try repository.mission(handle)
     let view: MissionView
     do {
@@ -142,7 +144,7 @@ extension NativeHost {
     data["approved_wps"] = .strings(approved)
     data["done_wps"] = .strings(done)
     data["merge_pending_wps"] = .strings(approved)
-    return data
+    return NativeAnswer(value: HostAcceptance(acceptedAt: now, approved: approved, done: done), data: data)
   }
 
   /// Refuses, before anything is written, a commit onto `branch` in the main checkout that could not land: an

@@ -30,7 +30,7 @@ extension NativeHost {
   /// Lanes whose transitions need a policy (progress buckets in_flight/review, except blocked).
   static let policyTargets: Set<Lane> = [.claimed, .inProgress, .forReview, .inReview, .approved]
 
-  public func transition(_ a: TransitionArguments) throws(HostFailure) -> JSONObject {
+  public func transition(_ a: TransitionArguments) throws(HostFailure) -> NativeAnswer<HostLaneMove> {
     guard let target = Lane(userValue: a.to) else {
       throw HostFailure(
         .usageError,
@@ -121,7 +121,7 @@ extension NativeHost {
     data["from_lane"] = .string(from.rawValue)
     data["to_lane"] = .string(target.rawValue)
     data["policy_metadata_recorded"] = .bool(policy != nil)
-    return data
+    return NativeAnswer(value: HostLaneMove(wp: a.wp, from: from, to: target), data: data)
   }
 
   static func marking(_ current: JSONValue?, _ id: String) -> JSONValue {
