@@ -51,7 +51,7 @@ struct DashboardCommand: AsyncParsableCommand {
       guard let found = path.map({ "\($0)/\(name)" }).first(where: FileManager.default.isExecutableFile) else {
         continue
       }
-      let process = Process()
+      let process = Process()  // Process(): fire and forget; ProcessRunner would own the browser and stop it with us
       process.executableURL = URL(fileURLWithPath: found)
       process.arguments = [url]
       process.standardOutput = FileHandle.nullDevice

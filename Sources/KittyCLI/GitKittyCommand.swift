@@ -20,16 +20,43 @@ public struct GitKittyCommand: AsyncParsableCommand {
 }
 
 extension GitKittyCommand {
-  /// Parses the arguments and runs the chosen command, awaiting the async ones (what `AsyncParsableCommand.main()`
-  /// does; spelled out because top-level code resolves `main()` to the synchronous overload).
-  public static func start() async {
+  /// The command line, parsed.
+  public enum Parsed {
+    /// A synchronous command (orchestrator-api, the hooks, …): run on the main thread with `runSynchronously`,
+    /// so that the answer costs no thread of Swift's concurrency pool.
+    case synchronous(any ParsableCommand)
+    case asynchronous(any AsyncParsableCommand)
+    /// Help, a version request or a usage error: `exit(withError:)` prints it.
+    case finished(any Error)
+  }
+
+  public static func parse() -> Parsed {
     do {
-      var command = try parseAsRoot()
-      if var asyncCommand = command as? AsyncParsableCommand {
-        try await asyncCommand.run()
-      } else {
-        try command.run()
-      }
+      let command = try parseAsRoot()
+      if let asyncCommand = command as? AsyncParsableCommand { return .asynchronous(asyncCommand) }
+      return .synchronous(command)
+    } catch {
+      return .finished(error)
+    }
+  }
+
+  /// Runs a synchronous command and exits.
+  public static func runSynchronously(_ command: any ParsableCommand) -> Never {
+    var command = command
+    do {
+      try command.run()
+      exit()
+    } catch {
+      exit(withError: error)
+    }
+  }
+
+  /// Runs an asynchronous command and exits.
+  public static func run(_ command: sending any AsyncParsableCommand) async -> Never {
+    var command = command
+    do {
+      try await command.run()
+      exit()
     } catch {
       exit(withError: error)
     }

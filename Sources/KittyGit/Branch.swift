@@ -92,4 +92,45 @@ extension Repository {
     if rc < 0 { throw lastError(code: rc, operation: "git_merge_base") }
     return OID(out)
   }
+
+  /// How many best common ancestors two commits have (more than one after criss-cross merges).
+  public func mergeBaseCount(_ one: OID, _ two: OID) throws(GitError) -> Int {
+    var bases = git_oidarray()
+    var a = one.raw
+    var b = two.raw
+    git_error_clear()
+    let rc = git_merge_bases(&bases, handle, &a, &b)
+    if rc == GIT_ENOTFOUND.rawValue { return 0 }
+    if rc < 0 { throw lastError(code: rc, operation: "git_merge_bases") }
+    defer { git_oidarray_dispose(&bases) }
+    return bases.count
+  }
+
+  /// The paths whose entry differs between two commits' trees (both sides of every change; no rename detection,
+  /// no content read).
+  public func changedPaths(from base: OID, to tip: OID) throws(GitError) -> Set<String> {
+    try withTree(ofCommit: base) { (baseTree) throws(GitError) -> Set<String> in
+      try withTree(ofCommit: tip) { (tipTree) throws(GitError) -> Set<String> in
+        var diff: OpaquePointer?
+        try git("git_diff_tree_to_tree") { git_diff_tree_to_tree(&diff, handle, baseTree, tipTree, nil) }
+        defer { git_diff_free(diff) }
+        var paths = Set<String>()
+        for index in 0..<git_diff_num_deltas(diff) {
+          guard let delta = git_diff_get_delta(diff, index) else { continue }
+          if let path = delta.pointee.old_file.path { paths.insert(String(cString: path)) }
+          if let path = delta.pointee.new_file.path { paths.insert(String(cString: path)) }
+        }
+        return paths
+      }
+    }
+  }
+
+  private func withTree<T>(ofCommit id: OID, _ body: (OpaquePointer?) throws(GitError) -> T) throws(GitError) -> T {
+    try withCommit(id) { (commit) throws(GitError) -> T in
+      var tree: OpaquePointer?
+      try git("git_commit_tree") { git_commit_tree(&tree, commit) }
+      defer { git_tree_free(tree) }
+      return try body(tree)
+    }
+  }
 }

@@ -30,6 +30,21 @@ public final class Repository {
     return Repository(handle: pointer!)
   }
 
+  /// Opens the repository at `path` with its object writes kept in memory (a mempack backend ahead of the disk
+  /// ones; reads still find every object on disk): for merges that only ask whether something conflicts, whose
+  /// trees and blobs nobody keeps. Each would otherwise be a loose object file. Throw the handle away after use.
+  public static func openWithObjectsInMemory(at path: String) throws(GitError) -> Repository {
+    let repo = try open(at: path)
+    var odb: OpaquePointer?
+    try git("git_repository_odb") { git_repository_odb(&odb, repo.handle) }
+    defer { git_odb_free(odb) }
+    var backend: OpaquePointer?
+    try git("git_mempack_new") { git_mempack_new(&backend) }
+    // Loose objects have priority 1 and packs 2: the highest priority is asked first, for writes too.
+    try git("git_odb_add_backend") { git_odb_add_backend(odb, backend, 1000) }
+    return repo
+  }
+
   /// Creates a new repository with a working directory at `path`.
   public static func initialise(at path: String, initialBranch: String = "main") throws(GitError) -> Repository {
     Libgit2.ensureInitialised()

@@ -91,6 +91,8 @@ public actor Orchestrator {
   private var budgetReported = false
   /// The tips the last conflict prediction merged, and the conflicts already reported (each is reported once).
   private var conflictTips: ConflictPredictor.Tips?
+  /// The pairs of commits merged so far: a prediction merges only pairs with a moved tip.
+  private var conflictMemo = ConflictPredictor.Memo()
   private var reportedConflicts: Set<String> = []
   private var loop: Task<Void, Never>?
   nonisolated let runID: String
@@ -425,7 +427,7 @@ public actor Orchestrator {
   func predictConflicts() {
     guard let repository = try? HostRepository.locate(from: options.root),
       let found = try? NativeHost(repository: repository).checkMission(
-        slug, target: options.target, unlessTipsAre: conflictTips)
+        slug, target: options.target, unlessTipsAre: conflictTips, memo: &conflictMemo)
     else { return }
     conflictTips = found.1
     let conflicts = found.0.report.conflicts

@@ -73,10 +73,9 @@ public struct RepositoryContext: Sendable {
 }
 
 /// The lazily opened main-repository handle of a RepositoryContext.
-final class SharedRepository: @unchecked Sendable {
-  // @unchecked: it holds a libgit2 handle, which Swift cannot check; the lock guards opening it, and the
-  // operation that owns the context uses the handle from one task at a time (handles are never shared between
-  // operations: each locates its own context).
+final class SharedRepository: @unchecked Sendable {  // @unchecked: holds a libgit2 handle (a C pointer)
+  // The lock guards opening it; the operation that owns the context uses the handle from one task at a time
+  // (handles are never shared between operations: each locates its own context).
   private let lock = NSLock()
   private var opened: Repository?
   let root: String

@@ -1,3 +1,9 @@
 import KittyCLI
 
-await GitKittyCommand.start()
+// Parsed and, for a synchronous command, run before the first `await`: on the main thread, without starting the
+// threads of Swift's concurrency pool (four threads were a millisecond of every orchestrator-api verb).
+switch GitKittyCommand.parse() {
+case .synchronous(let command): GitKittyCommand.runSynchronously(command)
+case .asynchronous(let command): await GitKittyCommand.run(command)
+case .finished(let error): GitKittyCommand.exit(withError: error)
+}

@@ -286,4 +286,29 @@ import Testing
     let result = try? repo.fileContents(at: "kitty-specs", in: head)
     #expect((result ?? nil) == nil)
   }
+
+  @Test func aMergeThroughAnInMemoryHandleWritesNoObjectFile() throws {
+    let root = try TestSupport.makeRepository()
+    for (branch, file) in [("left", "a.txt"), ("right", "b.txt")] {
+      try TestSupport.git(["switch", "-q", "-c", branch, "main"], in: root)
+      try TestSupport.write("\(branch)\n", to: "\(root)/\(file)")
+      try TestSupport.git(["add", file], in: root)
+      try TestSupport.git(["commit", "-q", "-m", branch], in: root)
+    }
+    let objects = { try TestSupport.git(["count-objects"], in: root) }
+    let before = try objects()
+    let repo = try Repository.openWithObjectsInMemory(at: root)
+    let left = try #require(try repo.branchTip("left"))
+    let right = try #require(try repo.branchTip("right"))
+    guard case .merged(let tree) = try repo.mergeInMemory(ours: left, theirs: right) else {
+      Issue.record("expected a clean merge")
+      return
+    }
+    let merged = try repo.createCommit(tree: tree, parents: [left, right], message: "merge")
+    #expect(try repo.fileContents(at: "b.txt", in: merged) == Data("right\n".utf8), "readable from memory")
+    #expect(try objects() == before, "no loose object was written")
+    // A handle opened the usual way writes it.
+    _ = try Repository.open(at: root).mergeInMemory(ours: left, theirs: right)
+    #expect(try objects() != before)
+  }
 }

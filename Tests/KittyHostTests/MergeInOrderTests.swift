@@ -1,6 +1,7 @@
 import Foundation
 @testable import KittyCore
 @testable import KittyHost
+import KittyWorkspaces
 import KittyTestSupport
 import Testing
 
@@ -73,13 +74,14 @@ import Testing
     let repo = try WriteFixture.clone()
     try MergeMissionTests.approve("WP01", lane: "lane-a", file: "src/core.sh", content: "core\n", in: repo)
     let native = try host(repo)
-    let first = try #require(try native.checkMission(Self.slug, unlessTipsAre: nil))
+    var memo = ConflictPredictor.Memo()
+    let first = try #require(try native.checkMission(Self.slug, unlessTipsAre: nil, memo: &memo))
     #expect(first.0.report.checked.map(\.id) == ["lane-a"])
-    #expect(try native.checkMission(Self.slug, unlessTipsAre: first.1) == nil)
+    #expect(try native.checkMission(Self.slug, unlessTipsAre: first.1, memo: &memo) == nil)
     let worktree = WriteFixture.laneWorktree(repo, "lane-a")
     try TestSupport.write("more\n", to: "\(worktree)/src/more.sh")
     try TestSupport.git(["add", "src/more.sh"], in: worktree)
     try TestSupport.git(["commit", "-q", "-m", "more"], in: worktree)
-    #expect(try native.checkMission(Self.slug, unlessTipsAre: first.1) != nil)
+    #expect(try native.checkMission(Self.slug, unlessTipsAre: first.1, memo: &memo) != nil)
   }
 }

@@ -13,8 +13,9 @@ extension NativeHost {
 
   public func checkMission(_ handle: String, target requested: String? = nil) throws(HostFailure) -> MissionCheck {
     let (mission, predictor, tips) = try approvedLaneTips(handle, target: requested)
+    var memo = ConflictPredictor.Memo()
     do {
-      return MissionCheck(mission: mission, report: try predictor.predict(tips))
+      return MissionCheck(mission: mission, report: try predictor.predict(tips, memo: &memo))
     } catch {
       throw HostFailure(.preflightFailed, "cannot check \(mission.slug): \(error)")
     }
@@ -23,14 +24,15 @@ extension NativeHost {
   /// The check again, only when the tips differ from `previous` (nil: they did not change, nothing was merged).
   /// Reading the tips costs a few ref lookups; the merges happen only when something moved.
   public func checkMission(
-    _ handle: String, target requested: String? = nil, unlessTipsAre previous: ConflictPredictor.Tips?
+    _ handle: String, target requested: String? = nil, unlessTipsAre previous: ConflictPredictor.Tips?,
+    memo: inout ConflictPredictor.Memo
   )
     throws(HostFailure) -> (MissionCheck, ConflictPredictor.Tips)?
   {
     let (mission, predictor, tips) = try approvedLaneTips(handle, target: requested)
     if tips == previous { return nil }
     do {
-      return (MissionCheck(mission: mission, report: try predictor.predict(tips)), tips)
+      return (MissionCheck(mission: mission, report: try predictor.predict(tips, memo: &memo)), tips)
     } catch {
       throw HostFailure(.preflightFailed, "cannot check \(mission.slug): \(error)")
     }
