@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KittyBasics
 
 /// `git kitty`: the root command. Subcommands only parse and delegate to the libraries.
@@ -37,6 +38,14 @@ extension GitKittyCommand {
       return .synchronous(command)
     } catch {
       return .finished(error)
+    }
+  }
+
+  /// Answers `orchestrator-api <verb> …` and exits; returns when the arguments are something else (or something
+  /// argument-parser answers itself: help, version, completion).
+  public static func answerOrchestratorAPIDirectly() {
+    if let status = OrchestratorAPICommand.runDirectly(Array(CommandLine.arguments.dropFirst())) {
+      Foundation.exit(status)
     }
   }
 

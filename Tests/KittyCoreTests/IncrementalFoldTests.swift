@@ -177,6 +177,32 @@ import Testing
     #expect(fourth.checkpoint.snapshot == (try log.fullFold(annotations: false)))
   }
 
+  @Test func aTruncatedOrDamagedBinaryCheckpointFallsBackToTheFullFold() throws {
+    let log = LogFile()
+    defer { log.cleanup() }
+    let store = FoldCheckpointStore(directory: "\(log.directory)/store")
+    try log.write(Self.chain("WP01", from: 1, second: 10) + Self.chain("WP02", from: 2, second: 20))
+    _ = try store.fold(path: log.path, annotations: false)
+    let file = store.file(for: log.path, annotations: false)
+    let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+    let expected = try log.fullFold(annotations: false)
+    #expect(
+      try FoldCheckpointStore(directory: store.directory).fold(path: log.path, annotations: false).path
+        == .unchanged)
+    var damaged: [[UInt8]] = stride(from: 0, to: good.count, by: max(1, good.count / 40)).map { Array(good.prefix($0)) }
+    for offset in stride(from: 0, to: good.count, by: max(1, good.count / 60)) {
+      var copy = good
+      copy[offset] ^= 0xFF
+      damaged.append(copy)
+    }
+    damaged.append(good + [0, 0, 0, 0, 0, 0, 0, 0])
+    for bytes in damaged {
+      try Data(bytes).write(to: URL(fileURLWithPath: file))
+      let read = try FoldCheckpointStore(directory: store.directory).fold(path: log.path, annotations: false)
+      #expect(read.checkpoint.snapshot == expected, "a damaged checkpoint of \(bytes.count) bytes")
+    }
+  }
+
   @Test func aStoredCheckpointIsRewrittenOnlyOnceEnoughRowsGathered() throws {
     let log = LogFile()
     defer { log.cleanup() }

@@ -76,12 +76,18 @@ public struct Mission: Sendable {
 
   /// The prompt files, sorted by name; the first `WPnn*.md` per id wins, as in spec-kitty.
   public func promptFiles() -> [(id: String, path: String)] {
+    promptFileNames().map { ($0.id, "\(tasksDirectory)/\($0.name)") }
+  }
+
+  /// `promptFiles()` as names within `tasksDirectory`.
+  public func promptFileNames() -> [(id: String, name: String)] {
     let names = DirectoryNames.list(tasksDirectory) ?? []
     var seen = Set<String>()
     var result: [(String, String)] = []
+    result.reserveCapacity(names.count)
     for name in names.sorted() {
       guard let id = WorkPackage.id(fromFileName: name), seen.insert(id).inserted else { continue }
-      result.append((id, "\(tasksDirectory)/\(name)"))
+      result.append((id, name))
     }
     return result
   }

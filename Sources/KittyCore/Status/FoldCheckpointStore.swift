@@ -70,7 +70,7 @@ struct EventIDFilter: Sendable, Equatable {
 /// unreadable or from another version is ignored: the read folds in full and writes a new one.
 public struct FoldCheckpointStore: Sendable {
   public let directory: String
-  static let version = 1
+  static let version = 2
 
   public init(directory: String) {
     self.directory = directory
@@ -105,34 +105,62 @@ public struct FoldCheckpointStore: Sendable {
     return result
   }
 
-  // MARK: encoding: one JSON line (everything but the filter), then the filter's words.
+  // MARK: encoding: a fixed prefix, the fold in `BinaryWriter`'s form, then the filter's words.
+  //
+  // The prefix is a magic, the version, the header's length and a checksum of header and filter (a damaged file
+  // reads as no checkpoint, never as another fold), so the filter's words are read straight into
+  // their array. (Version 1 was a JSON line: decoding a thousand WPs' states from it was most of a read verb's fold.)
+
+  static let magic: UInt64 = 0x646C_6679_7474_696B  // "kittyfld", little-endian
+  static let prefixSize = 32
 
   func save(_ checkpoint: FoldCheckpoint, to file: String) {
     // Annotations are not stored: a checkpoint with them lives in memory only (the dashboard's).
     guard !checkpoint.includesAnnotations, checkpoint.identity.size >= 0 else { return }
     let id = checkpoint.identity
-    let states: [JSONValue] = checkpoint.states.map { state in
-      var object: JSONObject = [
-        "lane": .string(state.lane), "actor": .string(state.actor),
-        "at": .optional(state.lastTransitionKey?.string), "id": .optional(state.lastEventKey?.string),
-        "force": .int(state.forceCount), "runtime": .object(state.runtime), "rollback": .bool(state.setByRollback),
-      ]
-      if let slot = state.reviewResultSlot { object["review"] = slot }
+    var header = BinaryWriter(capacity: 64 * checkpoint.states.count + 256)
+    header.uint64(id.device)
+    header.uint64(id.inode)
+    header.int(id.size)
+    header.uint64(id.headDigest)
+    header.uint64(id.tailDigest)
+    header.bool(id.endsWithNewline)
+    header.int(checkpoint.eventCount)
+    header.bool(checkpoint.hasRetrospectiveRows)
+    header.int(checkpoint.filter.count)
+    header.optionalString(checkpoint.firstSlug)
+    header.optionalString(checkpoint.lastKey?.at.string)
+    header.optionalString(checkpoint.lastKey?.id.string)
+    header.count(checkpoint.ids.count)
+    for (wp, state) in zip(checkpoint.ids, checkpoint.states) {
+      header.string(wp)
+      header.string(state.lane)
+      header.string(state.actor)
+      header.optionalString(state.lastTransitionKey?.string)
+      header.optionalString(state.lastEventKey?.string)
+      header.int(state.forceCount)
+      header.bool(state.setByRollback)
+      header.object(state.runtime)
+      header.bool(state.reviewResultSlot != nil)
+      if let slot = state.reviewResultSlot { header.json(slot) }
+      header.bool(state.cancellation != nil)
       if let cancellation = state.cancellation {
-        object["cancel"] = .array([cancellation.reason, .string(cancellation.source)])
+        header.json(cancellation.reason)
+        header.string(cancellation.source)
       }
-      return .object(object)
     }
-    let header: JSONValue = [
-      "version": .int(Self.version), "device": .string(String(id.device)), "inode": .string(String(id.inode)),
-      "size": .int(id.size), "head": .string(String(id.headDigest)), "tail": .string(String(id.tailDigest)),
-      "newline": .bool(id.endsWithNewline), "ids": .strings(checkpoint.ids), "states": .array(states),
-      "last_at": .optional(checkpoint.lastKey?.at.string), "last_id": .optional(checkpoint.lastKey?.id.string),
-      "first_slug": .optional(checkpoint.firstSlug), "count": .int(checkpoint.eventCount),
-      "retrospective": .bool(checkpoint.hasRetrospectiveRows), "filter_count": .int(checkpoint.filter.count),
-      "filter_words": .int(checkpoint.filter.bits.count),
-    ]
-    var data = Data((JSONWriter.sortedLine.string(header) + "\n").utf8)
+    header.align(8)
+    var prefix = BinaryWriter(capacity: Self.prefixSize)
+    prefix.uint64(Self.magic)
+    prefix.int(Self.version)
+    prefix.int(header.bytes.count)
+    var sum = BinaryChecksum()
+    header.bytes.withUnsafeBytes { sum.add($0) }
+    checkpoint.filter.bits.withUnsafeBytes { sum.add($0) }
+    prefix.uint64(sum.value)
+    var data = Data(capacity: Self.prefixSize + header.bytes.count + checkpoint.filter.bits.count * 8)
+    data.append(contentsOf: prefix.bytes)
+    data.append(contentsOf: header.bytes)
     checkpoint.filter.bits.withUnsafeBytes { data.append(contentsOf: $0) }
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     // A cache: renamed into place (readers never see half a file), not synced (a lost one is rebuilt; Foundation's
@@ -146,62 +174,91 @@ public struct FoldCheckpointStore: Sendable {
   func prune(limit: Int = 256) { CacheFiles.prune(directory, keeping: limit) }
 
   func load(_ file: String) -> FoldCheckpoint? {
-    // Read through a raw buffer: Data's own subscripts check exclusivity on every byte, which made finding the
-    // newline past a quarter megabyte of header cost more than parsing it.
-    guard let data = FileManager.default.contents(atPath: file) else { return nil }
-    return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> FoldCheckpoint? in
-      let bytes = raw.bindMemory(to: UInt8.self)
-      guard let newline = bytes.firstIndex(of: 0x0A) else { return nil }
-      var parser = JSONParser(bytes: bytes, start: 0, end: newline)
-      guard case .object(let header)? = try? parser.parseDocument() else { return nil }
-      let filter = UnsafeRawBufferPointer(rebasing: raw[(newline + 1)...])
-      return Self.decode(header, filter: filter)
+    let fd = open(file, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { return nil }
+    var prefix = [UInt8](repeating: 0, count: Self.prefixSize)
+    guard CacheFiles.read(fd, into: &prefix, at: 0) else { return nil }
+    let (headerSize, words, checksum) = prefix.withUnsafeBufferPointer { bytes -> (Int, Int, UInt64) in
+      var reader = BinaryReader(bytes)
+      guard reader.uint64() == Self.magic, reader.int() == Self.version, let size = reader.int(), size >= 0,
+        size % 8 == 0, Int(info.st_size) - Self.prefixSize - size > 0,
+        (Int(info.st_size) - Self.prefixSize - size) % 8 == 0, let checksum = reader.uint64()
+      else { return (-1, 0, 0) }
+      return (size, (Int(info.st_size) - Self.prefixSize - size) / 8, checksum)
     }
+    guard headerSize >= 0 else { return nil }
+    var header = [UInt8](repeating: 0, count: headerSize)
+    guard CacheFiles.read(fd, into: &header, at: Self.prefixSize) else { return nil }
+    var failed = false
+    let bits = [UInt64](unsafeUninitializedCapacity: words) { buffer, initialized in
+      buffer.initialize(repeating: 0)
+      initialized = words
+      failed = !CacheFiles.read(fd, into: UnsafeMutableRawBufferPointer(buffer), at: Self.prefixSize + headerSize)
+    }
+    guard !failed else { return nil }
+    var sum = BinaryChecksum()
+    header.withUnsafeBytes { sum.add($0) }
+    bits.withUnsafeBytes { sum.add($0) }
+    guard sum.value == checksum else { return nil }
+    return header.withUnsafeBufferPointer { Self.decode(BinaryReader($0), bits: bits) }
   }
 
-  private static func decode(_ h: JSONObject, filter: UnsafeRawBufferPointer) -> FoldCheckpoint? {
-    guard h["version"]?.intValue == Self.version,
-      let device = h["device"]?.stringValue.flatMap({ UInt64($0) }),
-      let inode = h["inode"]?.stringValue.flatMap({ UInt64($0) }), let size = h["size"]?.intValue,
-      let head = h["head"]?.stringValue.flatMap({ UInt64($0) }),
-      let tail = h["tail"]?.stringValue.flatMap({ UInt64($0) }),
-      let ids = h["ids"]?.arrayValue?.compactMap(\.stringValue), let states = h["states"]?.arrayValue,
-      ids.count == states.count, let count = h["count"]?.intValue,
-      let words = h["filter_words"]?.intValue, let filterCount = h["filter_count"]?.intValue,
-      filter.count == words * 8
+  private static func decode(_ input: BinaryReader, bits: [UInt64]) -> FoldCheckpoint? {
+    var r = input
+    guard let device = r.uint64(), let inode = r.uint64(), let size = r.int(), let head = r.uint64(),
+      let tail = r.uint64(), let newline = r.bool(), let count = r.int(), let retrospective = r.bool(),
+      let filterCount = r.int(), let firstSlug = r.optionalString(), let lastAt = r.optionalString(),
+      let lastID = r.optionalString(), let wps = r.count(), wps <= r.bytes.count
     else { return nil }
-    let bits = [UInt64](unsafeUninitializedCapacity: words) { buffer, initialized in
-      UnsafeMutableRawBufferPointer(buffer).copyMemory(from: filter)
-      initialized = words
+    func key(_ reader: inout BinaryReader) -> LogKey?? {
+      guard let present = reader.bool() else { return nil }
+      guard present else { return .some(nil) }
+      guard let bytes = reader.stringBytes() else { return nil }
+      return .some(LogKey(bytes: bytes) ?? LogKey(String(decoding: bytes, as: UTF8.self)))
     }
-    var decoded: [WPState] = []
-    decoded.reserveCapacity(states.count)
-    for item in states {
-      guard let lane = item["lane"]?.stringValue, let actor = item["actor"]?.stringValue else { return nil }
+    var ids: [String] = []
+    var states: [WPState] = []
+    var slotOf: [String: Int] = [:]
+    ids.reserveCapacity(wps)
+    states.reserveCapacity(wps)
+    slotOf.reserveCapacity(wps)
+    for slot in 0..<wps {
+      guard let wp = r.string(), let lane = r.string(), let actor = r.string(), let at = key(&r),
+        let event = key(&r), let force = r.int(), let rollback = r.bool(), let runtime = r.object(),
+        let hasReview = r.bool()
+      else { return nil }
       var state = WPState.blank
       state.lane = lane
       state.actor = actor
-      state.lastTransitionKey = item["at"]?.stringValue.map(LogKey.init)
-      state.lastEventKey = item["id"]?.stringValue.map(LogKey.init)
-      state.forceCount = item["force"]?.intValue ?? 0
-      state.runtime = item["runtime"]?.objectValue ?? [:]
-      state.setByRollback = item["rollback"]?.boolValue ?? false
-      state.reviewResultSlot = item["review"]
-      if let cancel = item["cancel"]?.arrayValue, cancel.count == 2, let source = cancel[1].stringValue {
-        state.cancellation = (cancel[0], source)
+      state.lastTransitionKey = at
+      state.lastEventKey = event
+      state.forceCount = force
+      state.setByRollback = rollback
+      state.runtime = runtime
+      if hasReview {
+        guard let review = r.json() else { return nil }
+        state.reviewResultSlot = review
       }
-      decoded.append(state)
+      guard let hasCancellation = r.bool() else { return nil }
+      if hasCancellation {
+        guard let reason = r.json(), let source = r.string() else { return nil }
+        state.cancellation = (reason, source)
+      }
+      ids.append(wp)
+      states.append(state)
+      slotOf[wp] = slot
     }
-    var slotOf: [String: Int] = [:]
-    for (slot, id) in ids.enumerated() { slotOf[id] = slot }
-    let lastKey = h["last_at"]?.stringValue.flatMap { at in h["last_id"]?.stringValue.map { (LogKey(at), LogKey($0)) } }
+    guard r.align(8), r.isAtEnd else { return nil }
     return FoldCheckpoint(
       identity: .init(
-        device: device, inode: inode, size: size, headDigest: head, tailDigest: tail,
-        endsWithNewline: h["newline"]?.boolValue ?? false),
-      includesAnnotations: false, ids: ids, states: decoded, slotOf: slotOf, seen: nil,
-      filter: EventIDFilter(bits: bits, count: filterCount), lastKey: lastKey, firstSlug: h["first_slug"]?.stringValue,
-      eventCount: count, annotations: [:], annotated: [:], hasRetrospectiveRows: h["retrospective"]?.boolValue ?? false)
+        device: device, inode: inode, size: size, headDigest: head, tailDigest: tail, endsWithNewline: newline),
+      includesAnnotations: false, ids: ids, states: states, slotOf: slotOf, seen: nil,
+      filter: EventIDFilter(bits: bits, count: filterCount),
+      lastKey: lastAt.flatMap { at in lastID.map { (LogKey(at), LogKey($0)) } }, firstSlug: firstSlug,
+      eventCount: count, annotations: [:], annotated: [:], hasRetrospectiveRows: retrospective)
   }
 }
 
@@ -217,5 +274,23 @@ enum CacheFiles {
       return (path, date ?? .distantPast)
     }
     for (path, _) in dated.sorted(by: { $0.1 < $1.1 }).prefix(names.count - limit) { unlink(path) }
+  }
+}
+
+extension CacheFiles {
+  /// Fills `buffer` from `offset` of the file; false when the file ends first or the read fails.
+  static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Bool {
+    var done = 0
+    while done < buffer.count {
+      let got = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+      if got < 0, errno == EINTR { continue }
+      if got <= 0 { return false }
+      done += got
+    }
+    return true
+  }
+
+  static func read(_ fd: Int32, into buffer: inout [UInt8], at offset: Int) -> Bool {
+    buffer.withUnsafeMutableBytes { read(fd, into: $0, at: offset) }
   }
 }
