@@ -1,5 +1,5 @@
 import Foundation
-import KittyCore
+@testable import KittyCore
 import KittyTestSupport
 import Testing
 
@@ -55,8 +55,8 @@ import Testing
     #expect(first.allSatisfy { $0.frontmatter.isEmpty && $0.body.isEmpty }, "the index keeps no frontmatter or body")
     for n in 1...5 { fixture.age(n) }
     _ = try fixture.index.workPackages(of: mission)  // indexes the aged files
-    let stored = try TestSupport.read(fixture.index.file(for: mission.tasksDirectory))
-    #expect(stored.split(separator: "\n").count == 6, "the version line and five files: \(stored)")
+    let file = fixture.index.file(for: mission.tasksDirectory)
+    #expect(fixture.index.load(file, tasksDirectory: mission.tasksDirectory).count == 5, "five files indexed")
     let second = try PromptFileIndex(directory: fixture.index.directory).workPackages(of: mission)
     #expect(Self.outline(second) == Self.outline(parsed))
   }
@@ -102,9 +102,33 @@ import Testing
     let mission = try fixture.mission
     fixture.age(1)
     _ = try fixture.index.workPackages(of: mission)
-    let stored = try TestSupport.read(fixture.index.file(for: mission.tasksDirectory))
-    #expect(stored.split(separator: "\n").count == 2, "the version line and WP01 only: \(stored)")
-    #expect(stored.contains("WP01-work.md") && !stored.contains("WP02-work.md"))
+    let stored = fixture.index.load(
+      fixture.index.file(for: mission.tasksDirectory), tasksDirectory: mission.tasksDirectory)
+    #expect(stored.keys.sorted() == ["WP01-work.md"], "WP01 only")
+  }
+
+  @Test func aDamagedIndexIsIgnored() throws {
+    let fixture = try Fixture(count: 4)
+    defer { fixture.cleanup() }
+    let mission = try fixture.mission
+    for n in 1...4 { fixture.age(n) }
+    let parsed = Self.outline(try mission.workPackages())
+    _ = try fixture.index.workPackages(of: mission)
+    let file = fixture.index.file(for: mission.tasksDirectory)
+    let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+    #expect(fixture.index.load(file, tasksDirectory: mission.tasksDirectory).count == 4)
+    var damaged: [[UInt8]] = stride(from: 0, to: good.count, by: max(1, good.count / 30)).map { Array(good.prefix($0)) }
+    for offset in stride(from: 0, to: good.count, by: max(1, good.count / 40)) {
+      var copy = good
+      copy[offset] ^= 0x5A
+      damaged.append(copy)
+    }
+    damaged.append(Array("{\"version\": 1}\n".utf8))
+    for bytes in damaged {
+      try Data(bytes).write(to: URL(fileURLWithPath: file))
+      #expect(fixture.index.load(file, tasksDirectory: mission.tasksDirectory).isEmpty, "\(bytes.count) bytes")
+      #expect(Self.outline(try fixture.index.workPackages(of: mission)) == parsed)
+    }
   }
 
   /// Prompt file names give their WP id by the same rules whether they are ASCII (read byte by byte) or not.
