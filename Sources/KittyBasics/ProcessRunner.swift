@@ -155,6 +155,7 @@ public enum ProcessRunner {
         do {
           let (status, pid) = try await runConfigured(configuration, files: files) { pid in
             spawned.set(pid)
+            LiveGroups.shared.add(pid)
             started(pid)
           }
           return .finished(status, pid)
@@ -187,6 +188,9 @@ public enum ProcessRunner {
       }
       return (.failed("\(program): no result"), timedOut)
     }
+    // Off the list only once the group is gone: one still alive (a member that outlived its leader, or a teardown
+    // that missed) is killed by `LiveGroups.killAll` when the run ends.
+    defer { spawned.value.map(LiveGroups.shared.removeIfGone) }
     switch ending {
     case .finished(let status, let pid):
       let cancelled = Task.isCancelled
@@ -349,5 +353,54 @@ public enum ProcessRunner {
       let err = (try? String(contentsOfFile: stem + ".err", encoding: .utf8)) ?? ""
       return .success(Captured(result: result, stdout: out, stderr: err))
     }
+  }
+}
+
+/// The process groups this process started and has not seen the end of: a safety net for the end of a run (an
+/// agent's group that a teardown missed is killed when the orchestrator stops, instead of outliving it).
+public final class LiveGroups: Sendable {
+  public static let shared = LiveGroups()
+  /// Group id (the leader's pid) -> the leader's start time, so a pid reused by another process is left alone.
+  private let groups = Mutex<[Int32: UInt64?]>([:])
+
+  func add(_ pgid: Int32) {
+    let start = ProcessStartTime.of(pgid)
+    groups.withLock { $0[pgid] = start }
+  }
+
+  /// Whether `pgid` is still on the list.
+  public func isTracked(_ pgid: Int32) -> Bool { groups.withLock { $0[pgid] != nil } }
+
+  func removeIfGone(_ pgid: Int32) {
+    if kill(-pgid, 0) == 0 { return }
+    _ = groups.withLock { $0.removeValue(forKey: pgid) }
+  }
+
+  /// SIGKILLs every group still registered whose leader is gone or is still the process that was started; returns
+  /// the group ids it signalled.
+  @discardableResult
+  public func killAll() -> [Int32] {
+    let entries = groups.withLock { current in
+      defer { current.removeAll() }
+      return current
+    }
+    var killed: [Int32] = []
+    for (pgid, start) in entries.sorted(by: { $0.key < $1.key }) {
+      if let now = ProcessStartTime.of(pgid), let start, now != start { continue }  // the pid was reused
+      if kill(-pgid, SIGKILL) == 0 { killed.append(pgid) }
+    }
+    return killed
+  }
+}
+
+/// When a process started (field 22 of /proc/<pid>/stat, clock ticks since boot); nil when it does not exist.
+public enum ProcessStartTime {
+  public static func of(_ pid: Int32) -> UInt64? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = text.lastIndex(of: ")")
+    else { return nil }
+    // After the parenthesised command name (which may contain spaces): fields[0] is field 3, so 22 is fields[19].
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    return fields.count > 19 ? UInt64(fields[19]) : nil
   }
 }

@@ -29,15 +29,8 @@ public enum ProcessGroups {
     for pid in groups { kill(-pid, SIGKILL) }
   }
 
-  /// Field 22 of /proc/<pid>/stat (after the parenthesised command name, which may contain spaces).
-  public static func startTime(_ pid: Int32) -> UInt64? {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-      let close = text.lastIndex(of: ")")
-    else { return nil }
-    let fields = text[text.index(after: close)...].split(separator: " ")
-    // fields[0] is the state (field 3), so field 22 is fields[19].
-    return fields.count > 19 ? UInt64(fields[19]) : nil
-  }
+  /// When `pid` started (ticks since boot); nil when it does not exist.
+  public static func startTime(_ pid: Int32) -> UInt64? { ProcessStartTime.of(pid) }
 }
 
 /// `git kitty status`: the run state joined with the host's lanes.

@@ -38,6 +38,8 @@ public enum RunLauncher {
     let handlers = installSignalHandlers(orchestrator)
     let result = await orchestrator.run()
     handlers.forEach { $0.cancel() }
+    // Nothing an agent started outlives the run: a group its teardown missed, or a member that outlived its leader.
+    LiveGroups.shared.killAll()
     return result
   }
 

@@ -5,6 +5,7 @@ import KittyExecutors
 import KittyGit
 import KittyHost
 import KittyWorkspaces
+import Synchronization
 
 /// One WP's way through implementation, review and rework: a task of the orchestrator's group. It reads and
 /// writes run state only through the orchestrator actor and lanes only through the host.
@@ -448,12 +449,16 @@ struct WorkPackageFlow: Sendable {
     let wp = self.wp
     var invocation = invocation
     invocation.runID = orchestrator.runID
+    // The pid is recorded from a task of its own, which may run after the run ended: it must not record a pid
+    // that is gone (status would show a dead agent, and a resume would signal its group id).
+    let ended = RunEnded()
     let outcome = await orchestrator.executor.run(invocation) { handle in
       switch handle {
       case .process(let pid):
         let start = ProcessGroups.startTime(pid)
         Task {
           await orchestrator.update(wp) {
+            guard !ended.isSet else { return }
             $0.pid = pid
             $0.pidStart = start
           }
@@ -471,6 +476,7 @@ struct WorkPackageFlow: Sendable {
       }
     }
     await update {
+      ended.set()
       $0.pid = nil
       $0.job = nil
     }
@@ -508,4 +514,11 @@ struct WorkPackageFlow: Sendable {
     guard FileAppend.replace(path, with: feedback) else { return nil }
     return relative
   }
+}
+
+/// Set once a tracked run has ended; read by the task that records the run's pid.
+private final class RunEnded: Sendable {
+  private let value = Mutex(false)
+  func set() { value.withLock { $0 = true } }
+  var isSet: Bool { value.withLock { $0 } }
 }

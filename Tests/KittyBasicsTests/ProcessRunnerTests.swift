@@ -1,5 +1,5 @@
 import Foundation
-import KittyBasics
+@testable import KittyBasics
 import KittyTestSupport
 import Synchronization
 import Testing
@@ -135,5 +135,24 @@ import Testing
     #expect(FilePaths.directory(of: "/a") == "/")
     #expect(FilePaths.directory(of: "x/y/z.txt") == "x/y")
     #expect(FilePaths.directory(of: ".merge_file_A") == ".")
+  }
+
+  @Test func aGroupThatOutlivesItsLeaderStaysListedUntilKilled() async throws {
+    let dir = TestSupport.temporaryDirectory("proc")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let alone = try await ProcessRunner.run(request("exit 0", in: dir)).get()
+    #expect(!LiveGroups.shared.isTracked(alone.pid), "a group that ended is off the list")
+    // The leader exits; a member it left in the background keeps the group alive.
+    let leader = try await ProcessRunner.run(request("sleep 30 >/dev/null 2>&1 & exit 0", in: dir)).get()
+    #expect(leader.status == .exited(0))
+    #expect(kill(-leader.pid, 0) == 0, "the background member lives on")
+    #expect(LiveGroups.shared.isTracked(leader.pid))
+    let own = LiveGroups()
+    own.add(leader.pid)
+    #expect(own.killAll() == [leader.pid])
+    let deadline = Date().addingTimeInterval(5)
+    while kill(-leader.pid, 0) == 0 && Date() < deadline { usleep(10_000) }
+    #expect(kill(-leader.pid, 0) != 0, "killed")
+    #expect(own.killAll().isEmpty, "the list is emptied")
   }
 }
