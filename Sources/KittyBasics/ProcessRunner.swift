@@ -117,6 +117,9 @@ public enum ProcessRunner {
     -> Result<ProcessResult, SpawnFailure>
   {
     guard let program = request.argv.first else { return .failure(SpawnFailure("nothing to run")) }
+    // A cancelled task starts nothing: swift-subprocess may spawn the child and then end with the cancellation
+    // before telling us its pid, which leaves a group nobody tears down.
+    if Task.isCancelled { return .failure(SpawnFailure("\(program): not started, the run is stopping")) }
     guard let resolved = ProcessEnvironment.resolve(program, environment: request.environment) else {
       return .failure(SpawnFailure("\(program): command not found on PATH"))
     }
