@@ -234,6 +234,32 @@ import Testing
     #expect(last.checkpoint.snapshot == (try log.fullFold(annotations: false)))
   }
 
+  @Test func aFullFoldReadInPartsEqualsTheFoldOfAllRows() throws {
+    let log = LogFile()
+    defer { log.cleanup() }
+    // In time order, with a duplicate id in a later part (first wins) and annotations: folded part by part.
+    var rows: [String] = []
+    for n in 1...12 {
+      rows += Self.chain(String(format: "WP%02d", n % 5 + 1), from: n, second: n * 4)
+      rows.append(
+        R.note(String(format: "01NXTE00000000000000000%03d", n), "WP01", at: "\(n * 4 + 1)", #"{"note": "n"}"#))
+    }
+    rows.append(rows[3].replacingOccurrences(of: "\"to_lane\": \"in_review\"", with: "\"to_lane\": \"blocked\""))
+    try log.write(rows)
+    for parts in [1, 3, 7, 16] {
+      let folded = try IncrementalFold.full(path: log.path, annotations: true, parts: parts)
+      #expect(folded.snapshot == (try log.fullFold()), "\(parts) parts")
+      #expect(folded.snapshot.eventCount == 72)
+    }
+    // Not in time order: a later part holds a row that sorts first; the fold of all rows sorts it into place.
+    try log.append(Self.chain("WP09", from: 99, second: 1))
+    for parts in [1, 3, 7, 16] {
+      let folded = try IncrementalFold.full(path: log.path, annotations: false, parts: parts)
+      #expect(folded.snapshot == (try log.fullFold(annotations: false)), "\(parts) parts, out of order")
+      #expect(folded.snapshot.workPackages["WP09"]?.lane == "done")
+    }
+  }
+
   @Test func manyRandomAppendsAgreeWithTheFullFold() throws {
     let log = LogFile()
     defer { log.cleanup() }

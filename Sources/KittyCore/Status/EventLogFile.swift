@@ -16,9 +16,32 @@ extension EventLogReader {
   public static func read(path: String, annotations: Bool = true, parts requested: Int? = nil) throws(EventLogError)
     -> EventStream
   {
+    // The parts stay apart (see `EventStream.transitionParts`).
+    var transitions: [[TransitionEvent]] = []
+    var notes: [AnnotationEvent] = []
+    var retrospective = false
+    let exists = try forEachPart(path: path, annotations: annotations, parts: requested) { outcome in
+      transitions.append(outcome.transitions)
+      notes.append(contentsOf: outcome.annotations)
+      retrospective = retrospective || outcome.retrospective
+    }
+    guard exists else { return EventStream() }
+    var stream = EventStream(transitionParts: transitions, annotations: notes)
+    stream.hasRetrospectiveRows = retrospective
+    return stream
+  }
+
+  /// Reads the log in line-aligned parts, `wave` parts at a time on several threads, and hands each part to
+  /// `consume` in file order, then forgets it: a caller that keeps no rows holds one wave of them at most.
+  /// The first bad row in file order is thrown (with its line number in the whole file) before its part is
+  /// handed over. False when the file does not exist.
+  static func forEachPart(
+    path: String, annotations: Bool, parts requested: Int? = nil, wave: Int = .max,
+    _ consume: (PartOutcome) throws(EventLogError) -> Void
+  ) throws(EventLogError) -> Bool {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 {
-      if errno == ENOENT { return EventStream() }
+      if errno == ENOENT { return false }
       throw .unreadable(path: path, detail: String(cString: strerror(errno)))
     }
     defer { close(fd) }
@@ -27,31 +50,27 @@ extension EventLogReader {
     let size = Int(info.st_size)
     let parts = requested ?? (size >= parallelThreshold ? defaultParts : 1)
     let bounds = try partBoundaries(fd: fd, size: size, parts: parts, path: path)
-    let results = PartResults(count: bounds.count - 1)
-    DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
-      results.store(
-        part, readPart(fd: fd, range: bounds[part]..<bounds[part + 1], path: path, keepAnnotations: annotations))
-    }
-    // Join in file order; the first failing part (in file order) decides the error.
+    let count = bounds.count - 1
     var linesBefore = 0
-    for part in 0..<(bounds.count - 1) {
-      let outcome = results.peek(part)
-      if let error = outcome.error { throw error.shifted(by: linesBefore) }
-      linesBefore += outcome.lines
+    var first = 0
+    while first < count {
+      let width = min(count - first, max(wave, 1))
+      let results = PartResults(count: width)
+      let start = first
+      DispatchQueue.concurrentPerform(iterations: width) { index in
+        let part = start + index
+        results.store(
+          index, readPart(fd: fd, range: bounds[part]..<bounds[part + 1], path: path, keepAnnotations: annotations))
+      }
+      for index in 0..<width {
+        let outcome = results.take(index)
+        if let error = outcome.error { throw error.shifted(by: linesBefore) }
+        linesBefore += outcome.lines
+        try consume(outcome)
+      }
+      first += width
     }
-    // The parts stay apart (see `EventStream.transitionParts`).
-    var transitions: [[TransitionEvent]] = []
-    var notes: [AnnotationEvent] = []
-    var retrospective = false
-    for part in 0..<(bounds.count - 1) {
-      let outcome = results.take(part)
-      transitions.append(outcome.transitions)
-      notes.append(contentsOf: outcome.annotations)
-      retrospective = retrospective || outcome.retrospective
-    }
-    var stream = EventStream(transitionParts: transitions, annotations: notes)
-    stream.hasRetrospectiveRows = retrospective
-    return stream
+    return true
   }
 
   struct PartOutcome: Sendable {
@@ -181,11 +200,6 @@ private final class PartResults: @unchecked Sendable {  // @unchecked: PartOutco
     lock.lock()
     outcomes[index] = outcome
     lock.unlock()
-  }
-  func peek(_ index: Int) -> (error: EventLogError?, lines: Int) {
-    lock.lock()
-    defer { lock.unlock() }
-    return (outcomes[index].error, outcomes[index].lines)
   }
   /// Hands the part over and forgets it.
   func take(_ index: Int) -> EventLogReader.PartOutcome {

@@ -78,10 +78,75 @@ public enum IncrementalFold {
   }
 
   /// Folds the whole log.
-  public static func full(path: String, annotations: Bool) throws(EventLogError) -> FoldCheckpoint {
+  public static func full(path: String, annotations: Bool, parts: Int? = nil) throws(EventLogError)
+    -> FoldCheckpoint
+  {
     // The identity is taken before the read: rows appended during the read are read again next time.
     let identity = try self.identity(path: path)?.identity
-    let stream = try EventLogReader.read(path: path, annotations: annotations)
+    var checkpoint: FoldCheckpoint
+    if let streamed = try streamed(path: path, annotations: annotations, parts: parts) {
+      checkpoint = streamed
+    } else {
+      checkpoint = try held(path: path, annotations: annotations, parts: parts)
+    }
+    checkpoint.identity = identity ?? .empty
+    checkpoint.annotate(Array(checkpoint.annotations.keys))
+    // Rows past the identity's size were read but are not covered: they must not count as folded.
+    if let identity, try self.identity(path: path)?.size != identity.size {
+      checkpoint.identity.size = -1
+    }
+    return checkpoint
+  }
+
+  /// Parts read at a time by `streamed`: enough to keep the cores busy, a fraction of a large log's rows.
+  static var streamWave: Int { max(2, ProcessInfo.processInfo.activeProcessorCount * 2) }
+
+  /// Folds each part of the log as soon as it is read and forgets its rows, so a large log is never held whole
+  /// (the dashboard's first fold of 100,000 rows held them all: ~60 MB). nil when a row sorts before one already
+  /// folded (a log not in time order, e.g. after a merge): only `held`, which sorts all rows, folds that one.
+  static func streamed(path: String, annotations: Bool, parts: Int?) throws(EventLogError) -> FoldCheckpoint? {
+    var seen = LogKeySet(minimumCapacity: 1 << 12)
+    var folded = StatusReducer.Folded()
+    var eventIDs: [LogKey] = []
+    var firstSlug: String?
+    var lastKey: (at: LogKey, id: LogKey)?
+    var notes: [AnnotationEvent] = []
+    var retrospective = false
+    var inOrder = true
+    _ = try EventLogReader.forEachPart(path: path, annotations: annotations, parts: parts, wave: streamWave) {
+      outcome in
+      notes.append(contentsOf: outcome.annotations)
+      if outcome.retrospective { retrospective = true }
+      guard inOrder else { return }
+      // Through the buffer: copying each event would retain and release all of its fields.
+      outcome.transitions.withUnsafeBufferPointer { buffer in
+        for index in buffer.indices {
+          let event = buffer.baseAddress! + index
+          guard seen.insert(event.pointee.eventID) else { continue }
+          if let last = lastKey, (event.pointee.at, event.pointee.eventID) < (last.at, last.id) {
+            inOrder = false
+            return
+          }
+          folded.fold(event)
+          eventIDs.append(event.pointee.eventID)
+          if firstSlug == nil { firstSlug = event.pointee.missionSlug }
+          lastKey = (event.pointee.at, event.pointee.eventID)
+        }
+      }
+    }
+    guard inOrder else { return nil }
+    var filter = EventIDFilter(expected: eventIDs.count * 2)
+    for id in eventIDs { filter.insert(id) }
+    return FoldCheckpoint(
+      identity: .empty, includesAnnotations: annotations, ids: folded.ids, states: folded.states,
+      slotOf: folded.slotOf, seen: seen, filter: filter, lastKey: lastKey, firstSlug: firstSlug,
+      eventCount: eventIDs.count, annotations: Dictionary(grouping: notes, by: \.wpID), annotated: [:],
+      hasRetrospectiveRows: retrospective)
+  }
+
+  /// Folds the whole log with all its rows in memory, sorted into fold order first.
+  static func held(path: String, annotations: Bool, parts: Int?) throws(EventLogError) -> FoldCheckpoint {
+    let stream = try EventLogReader.read(path: path, annotations: annotations, parts: parts)
     let parts = stream.transitionParts
     var seen = LogKeySet(minimumCapacity: parts.reduce(0) { $0 + $1.count })
     let order = StatusReducer.foldOrder(parts, seen: &seen)
@@ -92,18 +157,12 @@ public enum IncrementalFold {
     var slotOf: [String: Int] = [:]
     slotOf.reserveCapacity(ids.count)
     for (slot, id) in ids.enumerated() { slotOf[id] = slot }
-    var checkpoint = FoldCheckpoint(
-      identity: identity ?? .empty, includesAnnotations: annotations, ids: ids, states: states, slotOf: slotOf,
+    return FoldCheckpoint(
+      identity: .empty, includesAnnotations: annotations, ids: ids, states: states, slotOf: slotOf,
       seen: seen, filter: filter, lastKey: last.map { ($0.at, $0.eventID) },
       firstSlug: order.first.map { parts[$0.part][$0.index].missionSlug }, eventCount: order.count,
       annotations: Dictionary(grouping: stream.annotations, by: \.wpID), annotated: [:],
       hasRetrospectiveRows: stream.hasRetrospectiveRows)
-    checkpoint.annotate(Array(checkpoint.annotations.keys))
-    // Rows past the identity's size were read but are not covered: they must not count as folded.
-    if let identity, try self.identity(path: path)?.size != identity.size {
-      checkpoint.identity.size = -1
-    }
-    return checkpoint
   }
 
   /// nil when the log is not the one the checkpoint was made from, or not only appended to.

@@ -169,6 +169,28 @@ public enum StatusReducer {
     return (ids, folded)
   }
 
+  /// States folded so far, one per WP in order of first sight: what a fold that reads its rows as they come
+  /// (`IncrementalFold.streamed`) keeps between them.
+  struct Folded {
+    var ids: [String] = []
+    var states: [WPState] = []
+    var slotOf: [String: Int] = [:]
+
+    /// Folds the next event in fold order.
+    mutating func fold(_ event: UnsafePointer<TransitionEvent>) {
+      let slot: Int
+      if let known = slotOf[event.pointee.wpID] {
+        slot = known
+      } else {
+        slot = states.count
+        slotOf[event.pointee.wpID] = slot
+        ids.append(event.pointee.wpID)
+        states.append(.blank)
+      }
+      if StatusReducer.shouldApply(event, over: &states[slot]) { StatusReducer.apply(event, to: &states[slot]) }
+    }
+  }
+
   /// `current` is inout only so that it is not copied (it is not changed).
   static func shouldApply(_ event: UnsafePointer<TransitionEvent>, over current: inout WPState) -> Bool {
     guard current.lastTransitionKey == event.pointee.at else { return true }
