@@ -16,11 +16,9 @@ public enum Timestamp {
     let fraction = Int(micros % 1_000_000)
     var parts = tm()
     gmtime_r(&seconds, &parts)
-    let base = String(
-      format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    let base = dateAndTime(parts)
     if fraction == 0 && !alwaysFraction { return base + "+00:00" }
-    return base + String(format: ".%06d", fraction) + "+00:00"
+    return base + "." + padded(fraction, 6) + "+00:00"
   }
 
   /// `YYYY-MM-DDTHH:MM:SSZ` (used in history notes).
@@ -28,8 +26,22 @@ public enum Timestamp {
     var seconds = time_t(micros / 1_000_000)
     var parts = tm()
     gmtime_r(&seconds, &parts)
-    return String(
-      format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    return dateAndTime(parts) + "Z"
+  }
+
+  /// `%04d-%02d-%02dT%02d:%02d:%02d` of the broken-down time.
+  private static func dateAndTime(_ parts: tm) -> String {
+    padded(Int(parts.tm_year) + 1900, 4) + "-" + padded(Int(parts.tm_mon) + 1, 2) + "-" + padded(Int(parts.tm_mday), 2)
+      + "T" + padded(Int(parts.tm_hour), 2) + ":" + padded(Int(parts.tm_min), 2) + ":" + padded(Int(parts.tm_sec), 2)
+  }
+
+  /// `%0<width>d`, without `String(format:)`: its `CVarArg` casts scan the protocol conformances of the whole binary
+  /// on first use, a measurable part of a read verb's run.
+  static func padded(_ value: Int, _ width: Int) -> String {
+    let digits = String(value)
+    let count = digits.utf8.count
+    guard count < width else { return digits }
+    if value < 0 { return "-" + String(repeating: "0", count: width - count) + digits.dropFirst() }
+    return String(repeating: "0", count: width - count) + digits
   }
 }

@@ -69,8 +69,9 @@ public enum RepositoryLayout {
     if lowered.contains("worktree") || lowered.contains("[extensions") || lowered.contains("[include") {
       return false
     }
+    // Spaces and tabs removed, compared as bytes (NSString's replacingOccurrences cost a conformance scan).
     let bare = lowered.split(separator: "\n").contains {
-      $0.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\t", with: "") == "bare=true"
+      $0.utf8.lazy.filter { $0 != 0x20 && $0 != 0x09 }.elementsEqual("bare=true".utf8)
     }
     return !bare
   }
