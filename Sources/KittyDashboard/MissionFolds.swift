@@ -22,7 +22,9 @@ public actor MissionFolds {
     let signature = Self.signature(mission)
     let cached = entries[mission.directory]
     if let cached, cached.signature == signature { return cached.view }
-    var checkpoint = checkpoints[mission.eventsPath]
+    // Taken out, not copied: the fold then extends the only copy in place (a copy of a 100,000-row fold's id set
+    // and states was the server's peak after an append).
+    var checkpoint = checkpoints.removeValue(forKey: mission.eventsPath)
     let view: MissionView
     if let cached, cached.signature.dropFirst(4) == signature.dropFirst(4) {
       // Only the event log changed: keep the prompt files, fold the appended rows.

@@ -52,8 +52,10 @@ struct EventIDFilter: Sendable, Equatable {
     return true
   }
 
-  mutating func insert(_ key: LogKey) {
-    let hash = Self.hash(key)
+  mutating func insert(_ key: LogKey) { insert(hash: Self.hash(key)) }
+
+  /// Inserts a key by its `hash(_:)`.
+  mutating func insert(hash: (UInt64, UInt64)) {
     let total = UInt64(bits.count * 64)
     bits.withUnsafeMutableBufferPointer { words in
       for index in 0..<UInt64(8) {

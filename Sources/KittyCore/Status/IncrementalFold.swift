@@ -107,7 +107,8 @@ public enum IncrementalFold {
   static func streamed(path: String, annotations: Bool, parts: Int?) throws(EventLogError) -> FoldCheckpoint? {
     var seen = LogKeySet(minimumCapacity: 1 << 12)
     var folded = StatusReducer.Folded()
-    var eventIDs: [LogKey] = []
+    // The filter's size depends on the count: the ids' hashes wait for it (a quarter of the ids' size).
+    var hashes: [(UInt64, UInt64)] = []
     var firstSlug: String?
     var lastKey: (at: LogKey, id: LogKey)?
     var notes: [AnnotationEvent] = []
@@ -128,19 +129,19 @@ public enum IncrementalFold {
             return
           }
           folded.fold(event)
-          eventIDs.append(event.pointee.eventID)
+          hashes.append(EventIDFilter.hash(event.pointee.eventID))
           if firstSlug == nil { firstSlug = event.pointee.missionSlug }
           lastKey = (event.pointee.at, event.pointee.eventID)
         }
       }
     }
     guard inOrder else { return nil }
-    var filter = EventIDFilter(expected: eventIDs.count * 2)
-    for id in eventIDs { filter.insert(id) }
+    var filter = EventIDFilter(expected: hashes.count * 2)
+    for hash in hashes { filter.insert(hash: hash) }
     return FoldCheckpoint(
       identity: .empty, includesAnnotations: annotations, ids: folded.ids, states: folded.states,
       slotOf: folded.slotOf, seen: seen, filter: filter, lastKey: lastKey, firstSlug: firstSlug,
-      eventCount: eventIDs.count, annotations: Dictionary(grouping: notes, by: \.wpID), annotated: [:],
+      eventCount: hashes.count, annotations: Dictionary(grouping: notes, by: \.wpID), annotated: [:],
       hasRetrospectiveRows: retrospective)
   }
 

@@ -63,8 +63,11 @@ public struct MissionView: Sendable {
   public func refolded(includeAnnotations: Bool, checkpoint: inout FoldCheckpoint?) throws(MissionError) -> MissionView
   {
     do {
+      // Handed over, so that the fold extends the only copy in place.
+      let previous = checkpoint
+      checkpoint = nil
       let fold = try IncrementalFold.fold(
-        path: mission.eventsPath, annotations: includeAnnotations, previous: checkpoint)
+        path: mission.eventsPath, annotations: includeAnnotations, previous: consume previous)
       checkpoint = fold.checkpoint
       return MissionView(
         mission: mission, workPackages: workPackages, graph: graph, snapshot: fold.checkpoint.snapshot, lanes: lanes)
