@@ -208,6 +208,13 @@ extension Mission {
   public func taskFileIDs() -> [String] {
     let names = DirectoryNames.list(tasksDirectory) ?? []
     return names.compactMap { name in
+      // ASCII names byte by byte: Character's isNumber looks up Unicode properties (~1 ms for a thousand files).
+      if name.utf8.allSatisfy({ $0 < 0x80 }) {
+        let utf8 = name.utf8
+        guard utf8.starts(with: "WP".utf8), utf8.reversed().starts(with: "dm.".utf8) else { return nil }
+        let digits = utf8.dropFirst(2).prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        return digits.isEmpty ? nil : "WP" + String(decoding: digits, as: UTF8.self)
+      }
       guard name.hasSuffix(".md"), name.hasPrefix("WP") else { return nil }
       let digits = name.dropFirst(2).prefix { $0.isASCII && $0.isNumber }
       return digits.isEmpty ? nil : "WP" + digits

@@ -35,8 +35,15 @@ public enum MissionPaths {
 
   /// Python's `repr()` of a string, for messages that quote user input like spec-kitty does.
   public static func pythonQuote(_ value: String) -> String {
-    if value.contains("'") && !value.contains("\"") { return "\"\(value)\"" }
-    return "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    let hasQuote = value.utf8.contains(UInt8(ascii: "'"))
+    if hasQuote && !value.utf8.contains(UInt8(ascii: "\"")) { return "\"\(value)\"" }
+    // Backslashes and quotes escaped scalar by scalar (NSString's replacingOccurrences cost every read verb).
+    var quoted = "'"
+    for scalar in value.unicodeScalars {
+      if scalar == "\\" || scalar == "'" { quoted.unicodeScalars.append("\\") }
+      quoted.unicodeScalars.append(scalar)
+    }
+    return quoted + "'"
   }
 
   public static func missionBranch(slug: String) -> String { "kitty/mission-\(slug)" }

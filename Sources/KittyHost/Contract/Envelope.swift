@@ -57,6 +57,16 @@ public struct Envelope: Sendable, Equatable {
 
   /// `"corr-" + uuid4().hex`.
   public static func newCorrelationID() -> String {
-    "corr-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    // The UUID's bytes in lower-case hex: what its string without dashes is, without NSString's replacing.
+    let hex = Array("0123456789abcdef".utf8)
+    var text = Array("corr-".utf8)
+    text.reserveCapacity(37)
+    withUnsafeBytes(of: UUID().uuid) { bytes in
+      for byte in bytes {
+        text.append(hex[Int(byte >> 4)])
+        text.append(hex[Int(byte & 0x0F)])
+      }
+    }
+    return String(decoding: text, as: UTF8.self)
   }
 }

@@ -19,7 +19,7 @@ public enum OrchestratorAPI {
       if first == "--help" || first == "-h" { return usage(helpText) }
       return usage("No such option: \(first.split(separator: "=").first.map(String.init) ?? first)")
     }
-    guard let verb = Verb(rawValue: first) ?? Dialect.legacyVerbs[first] else {
+    guard let verb = Verb(rawValue: first) ?? Dialect.legacyVerb(first) else {
       if Verb.designPhase.contains(first) {
         return Response(
           envelope: .failure(
