@@ -18,13 +18,20 @@ import Testing
     "folded: >\n  x\n  y\n",
     "multi: first\n  continued\n",
     "dup: 1\ndup: 2\n",
+    // Lines read byte by byte: CRLF, a bare "-" item, "-x" (a word, not an item), words that start like a null,
+    // bool or number, a document marker and a directive (declined).
+    "a: 1\r\nb:\r\n- x\r\n- -y\r\n",
+    "list:\n-\n",
+    "w: nothing\nx: Nope\ny: trueish\nz: .5\nv: -3\nu: +4\nt: fALSE\ns: ~x\n",
+    "a: 1\n---\nb: 2\n",
+    "%YAML 1.2\na: 1\n",
   ]
 
   /// Which samples the fast reader must read (and then agree with Yams) and which it must decline: a sample
   /// that moves from one side to the other fails here, so a fast path that silently stops working is caught.
   static let declined: Set<String> = [
     "text: a: b\n", "block: |\n  line one\n  line two\n", "anchor: &a 1\nref: *a\n", "folded: >\n  x\n  y\n",
-    "multi: first\n  continued\n", "dup: 1\ndup: 2\n",
+    "multi: first\n  continued\n", "dup: 1\ndup: 2\n", "list:\n-\n", "a: 1\n---\nb: 2\n", "%YAML 1.2\na: 1\n",
   ]
 
   @Test(arguments: samples)

@@ -260,6 +260,28 @@ import Testing
     }
   }
 
+  /// The file is read through a 256 KiB buffer: rows longer than it (the buffer grows), rows straddling reads,
+  /// blank and CRLF lines and a last row without a newline read as they do from memory, in 1 or 5 parts.
+  @Test func rowsLongerThanTheReadBufferReadAsFromMemory() throws {
+    let log = LogFile()
+    defer { log.cleanup() }
+    var rows: [String] = []
+    for n in 1...40 {
+      let reason = String(repeating: "r", count: n % 7 == 0 ? 300_000 + n * 1_000 : n * 997)
+      rows += Self.chain("WP\(n % 9 + 1)", from: n, second: n).map {
+        $0.replacingOccurrences(of: #""reason": null"#, with: #""reason": "\#(reason)""#)
+      }
+    }
+    let text = rows.enumerated().map { $0.offset % 5 == 0 ? $0.element + "\r\n\n" : $0.element + "\n" }.joined()
+    try TestSupport.write(String(text.dropLast()), to: log.path)
+    let expected = StatusReducer.reduce(try EventLogReader.read(text: String(text.dropLast())))
+    for parts in [1, 5] {
+      let stream = try EventLogReader.read(path: log.path, parts: parts)
+      #expect(stream.transitionParts.joined().count == rows.count, "\(parts) parts")
+      #expect(StatusReducer.reduce(stream) == expected, "\(parts) parts")
+    }
+  }
+
   @Test func manyRandomAppendsAgreeWithTheFullFold() throws {
     let log = LogFile()
     defer { log.cleanup() }

@@ -15,12 +15,16 @@ enum SimpleYAML {
     for rawBytes in source.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
       number += 1
       if rawBytes.contains(0x09) { return nil }
+      // Bytes, not Characters: Substring's character views break graphemes, and this runs on every line of
+      // every WP file a read verb loads (1,000 files on a cold read of a large mission).
       var line = Substring(rawBytes)
-      if line.utf8.last == 0x0D { line = line.dropLast() }
-      let indent = line.prefix { $0 == " " }.count
-      let body = line.dropFirst(indent)
-      if body.isEmpty || body.hasPrefix("#") { continue }
-      if body == "---" || body == "..." || body.hasPrefix("%") { return nil }
+      if line.utf8.last == 0x0D { line = Substring(line.utf8.dropLast()) }
+      let indent = line.utf8.prefix { $0 == 0x20 }.count
+      let body = Substring(line.utf8.dropFirst(indent))
+      guard let first = body.utf8.first, first != UInt8(ascii: "#") else { continue }
+      if first == UInt8(ascii: "%") || body.utf8.elementsEqual("---".utf8) || body.utf8.elementsEqual("...".utf8) {
+        return nil
+      }
       guard let stripped = stripComment(body) else { return nil }
       lines.append(Line(indent: indent, text: stripped, number: number))
     }
@@ -97,23 +101,36 @@ enum SimpleYAML {
   }
 
   static func trimTrailing(_ text: Substring) -> Substring {
-    var end = text.endIndex
-    while end > text.startIndex, text[text.index(before: end)] == " " { end = text.index(before: end) }
-    return text[..<end]
+    var end = text.utf8.endIndex
+    while end > text.utf8.startIndex, text.utf8[text.utf8.index(before: end)] == 0x20 {
+      end = text.utf8.index(before: end)
+    }
+    return Substring(text.utf8[..<end])
   }
 
   /// Splits `key: rest` (rest may be empty); nil when the line is not a mapping entry we handle.
   static func splitKey(_ text: Substring) -> (String, Substring)? {
-    guard let first = text.first, first != "-", first != "[", first != "{", first != "\"", first != "'",
-      first != "?", first != "&", first != "*", first != "!", first != "|", first != ">"
-    else { return nil }
-    guard let colon = text.firstIndex(of: ":") else { return nil }
-    let after = text.index(after: colon)
-    guard after == text.endIndex || text[after] == " " else { return nil }
-    let key = text[..<colon]
-    if key.utf8.contains(0x23) || key.utf8.last == 0x20 { return nil }
-    let rest = text[after...].drop { $0 == " " }
-    return (String(key), rest)
+    let bytes = text.utf8
+    guard let first = bytes.first, !notAKeyStart.contains(first) else { return nil }
+    guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+    let after = bytes.index(after: colon)
+    guard after == bytes.endIndex || bytes[after] == 0x20 else { return nil }
+    let key = bytes[..<colon]
+    if key.contains(0x23) || key.last == 0x20 { return nil }
+    let rest = Substring(bytes[after...].drop { $0 == 0x20 })
+    return (String(Substring(key)), rest)
+  }
+
+  /// First bytes of a line that is not a `key: value` entry we read.
+  static let notAKeyStart: [UInt8] = Array("-[{\"'?&*!|>".utf8)
+  /// First bytes of a plain scalar that YAML gives a meaning we do not read.
+  static let notAPlainStart: [UInt8] = Array("&*!|>%@`{}[]".utf8)
+
+  static func isItem(_ text: Substring) -> Bool {
+    let bytes = text.utf8
+    guard bytes.first == UInt8(ascii: "-") else { return false }
+    let second = bytes.index(after: bytes.startIndex)
+    return second == bytes.endIndex || bytes[second] == 0x20
   }
 
   static func parseMapping(_ lines: inout [Line], _ index: inout Int, indent: Int) -> JSONValue? {
@@ -129,9 +146,7 @@ enum SimpleYAML {
         continue
       }
       // Block value: a sequence at the same or deeper indentation, or a deeper mapping; else null.
-      if index < lines.count, lines[index].text.hasPrefix("- ") || lines[index].text == "-",
-        lines[index].indent >= indent
-      {
+      if index < lines.count, isItem(lines[index].text), lines[index].indent >= indent {
         guard let seq = parseSequence(&lines, &index, indent: lines[index].indent) else { return nil }
         object[key] = seq
       } else if index < lines.count, lines[index].indent > indent {
@@ -147,11 +162,9 @@ enum SimpleYAML {
 
   static func parseSequence(_ lines: inout [Line], _ index: inout Int, indent: Int) -> JSONValue? {
     var items: [JSONValue] = []
-    while index < lines.count, lines[index].indent == indent,
-      lines[index].text.hasPrefix("- ") || lines[index].text == "-"
-    {
+    while index < lines.count, lines[index].indent == indent, isItem(lines[index].text) {
       let line = lines[index]
-      let rest = line.text.dropFirst(2).drop { $0 == " " }
+      let rest = Substring(line.text.utf8.dropFirst(2).drop { $0 == 0x20 })
       index += 1
       if rest.isEmpty { return nil }
       if let (key, value) = splitKey(rest) {
@@ -178,7 +191,7 @@ enum SimpleYAML {
   }
 
   static func scalarOrFlow(_ text: Substring) -> JSONValue? {
-    if text.hasPrefix("[") {
+    if text.utf8.first == UInt8(ascii: "[") {
       guard text.hasSuffix("]") else { return nil }
       let inner = String(text.dropFirst().dropLast()).trimmingWhitespace
       if inner.isEmpty { return .array([]) }
@@ -215,7 +228,7 @@ enum SimpleYAML {
   }
 
   static func scalar(_ text: Substring, inFlow: Bool) -> JSONValue? {
-    if text.hasPrefix("'") {
+    if text.utf8.first == UInt8(ascii: "'") {
       guard text.count >= 2, text.hasSuffix("'") else { return nil }
       let body = text.dropFirst().dropLast()
       // '' is an escaped quote; a lone ' inside means we misread the line.
@@ -229,14 +242,14 @@ enum SimpleYAML {
       }
       return .string(result)
     }
-    if text.hasPrefix("\"") {
+    if text.utf8.first == UInt8(ascii: "\"") {
       guard text.count >= 2, text.hasSuffix("\""), let value = try? JSONParser.parse(String(text)),
         case .string = value
       else { return nil }
       return value
     }
     let bytes = text.utf8
-    if let first = bytes.first, Array("&*!|>%@`{}[]".utf8).contains(first) { return nil }
+    if let first = bytes.first, notAPlainStart.contains(first) { return nil }
     if bytes.last == 0x3A || zip(bytes, bytes.dropFirst()).contains(where: { $0 == 0x3A && $1 == 0x20 }) { return nil }
     if inFlow && bytes.contains(where: { $0 == 0x7B || $0 == 0x7D || $0 == 0x5D }) { return nil }
     return YAML.resolvePlain(String(text))

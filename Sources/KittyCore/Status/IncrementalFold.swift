@@ -105,10 +105,16 @@ public enum IncrementalFold {
   /// (the dashboard's first fold of 100,000 rows held them all: ~60 MB). nil when a row sorts before one already
   /// folded (a log not in time order, e.g. after a merge): only `held`, which sorts all rows, folds that one.
   static func streamed(path: String, annotations: Bool, parts: Int?) throws(EventLogError) -> FoldCheckpoint? {
-    var seen = LogKeySet(minimumCapacity: 1 << 12)
+    // Sized from the file (spec-kitty's rows are 300-700 bytes): growing the id set and the hashes from small
+    // copied and zeroed them several times over.
+    var info = stat()
+    let size = stat(path, &info) == 0 ? Int(info.st_size) : 0
+    let expected = min(max(size / 400, 1 << 12), 1 << 22)
+    var seen = LogKeySet(minimumCapacity: expected)
     var folded = StatusReducer.Folded()
     // The filter's size depends on the count: the ids' hashes wait for it (a quarter of the ids' size).
     var hashes: [(UInt64, UInt64)] = []
+    hashes.reserveCapacity(expected)
     var firstSlug: String?
     var lastKey: (at: LogKey, id: LogKey)?
     var notes: [AnnotationEvent] = []
@@ -119,20 +125,31 @@ public enum IncrementalFold {
       notes.append(contentsOf: outcome.annotations)
       if outcome.retrospective { retrospective = true }
       guard inOrder else { return }
-      // Through the buffer: copying each event would retain and release all of its fields.
+      // Through the buffer: copying each event would retain and release all of its fields. Each event is compared
+      // with the previous one folded from this part in place; the last key is copied once per part.
       outcome.transitions.withUnsafeBufferPointer { buffer in
+        var previous: UnsafePointer<TransitionEvent>?
         for index in buffer.indices {
           let event = buffer.baseAddress! + index
           guard seen.insert(event.pointee.eventID) else { continue }
-          if let last = lastKey, (event.pointee.at, event.pointee.eventID) < (last.at, last.id) {
+          let outOfOrder =
+            if let previous {
+              precedes(event.pointee.at, event.pointee.eventID, previous.pointee.at, previous.pointee.eventID)
+            } else if let last = lastKey {
+              precedes(event.pointee.at, event.pointee.eventID, last.at, last.id)
+            } else {
+              false
+            }
+          if outOfOrder {
             inOrder = false
             return
           }
           folded.fold(event)
           hashes.append(EventIDFilter.hash(event.pointee.eventID))
           if firstSlug == nil { firstSlug = event.pointee.missionSlug }
-          lastKey = (event.pointee.at, event.pointee.eventID)
+          previous = event
         }
+        if let previous { lastKey = (previous.pointee.at, previous.pointee.eventID) }
       }
     }
     guard inOrder else { return nil }
@@ -143,6 +160,11 @@ public enum IncrementalFold {
       slotOf: folded.slotOf, seen: seen, filter: filter, lastKey: lastKey, firstSlug: firstSlug,
       eventCount: hashes.count, annotations: Dictionary(grouping: notes, by: \.wpID), annotated: [:],
       hasRetrospectiveRows: retrospective)
+  }
+
+  /// Whether `(at, id)` sorts before `(lastAt, lastID)` (fold order), without the generic tuple comparison.
+  @inline(__always) static func precedes(_ at: LogKey, _ id: LogKey, _ lastAt: LogKey, _ lastID: LogKey) -> Bool {
+    at < lastAt || (at == lastAt && id < lastID)
   }
 
   /// Folds the whole log with all its rows in memory, sorted into fold order first.
