@@ -88,7 +88,7 @@ def main():
     verb = [a.bin, "orchestrator-api", "mission-state", "--mission", a.slug]
 
     cold = []
-    for _ in range(max(3, a.runs // 3)):
+    for _ in range(a.runs):
         shutil.rmtree(store, ignore_errors=True)
         cold.append(timed(verb, a.repo))
     warm = []

@@ -35,6 +35,17 @@ public struct PromptFileIndex: Sendable {
     init?(path: String) {
       var info = stat()
       guard stat(path, &info) == 0 else { return nil }
+      self.init(info)
+    }
+
+    /// The stamp of `name` in the open directory `directory` (no walk of the directory's path per file).
+    init?(directory: Int32, name: String) {
+      var info = stat()
+      guard fstatat(directory, name, &info, 0) == 0 else { return nil }
+      self.init(info)
+    }
+
+    private init(_ info: stat) {
       inode = Int(info.st_ino)
       size = Int(info.st_size)
       modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
@@ -59,15 +70,18 @@ public struct PromptFileIndex: Sendable {
   public func workPackages(of mission: Mission) throws(MissionError) -> [WorkPackage] {
     let indexFile = file(for: mission.tasksDirectory)
     let known = load(indexFile, tasksDirectory: mission.tasksDirectory)
-    let files = mission.promptFiles()
+    let names = mission.promptFileNames()
+    let files = names.map { "\(mission.tasksDirectory)/\($0.name)" }
     var packages: [WorkPackage?] = []
     var stamps: [Stamp?] = []
     var misses: [Int] = []
     packages.reserveCapacity(files.count)
-    for (index, file) in files.enumerated() {
-      let stamp = Stamp(path: file.path)
+    let directory = open(mission.tasksDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    defer { if directory >= 0 { close(directory) } }
+    for (index, file) in names.enumerated() {
+      let stamp = directory >= 0 ? Stamp(directory: directory, name: file.name) : Stamp(path: files[index])
       stamps.append(stamp)
-      if let stamp, let entry = known[FilePathName.last(file.path)], entry.stamp == stamp {
+      if let stamp, let entry = known[file.name], entry.stamp == stamp {
         packages.append(entry.workPackage)
       } else {
         packages.append(nil)
@@ -75,7 +89,7 @@ public struct PromptFileIndex: Sendable {
       }
     }
     let parsed = ParallelMap.run(misses, minimumPerTask: 64) { index in
-      Result { () throws(WorkPackageError) in try WorkPackage.load(path: files[index].path) }
+      Result { () throws(WorkPackageError) in try WorkPackage.load(path: files[index]) }
     }
     for (index, result) in zip(misses, parsed) {
       switch result {

@@ -98,18 +98,21 @@ public enum IncrementalFold {
     return checkpoint
   }
 
-  /// Parts read at a time by `streamed`: enough to keep the cores busy, a fraction of a large log's rows.
-  static var streamWave: Int { max(2, ProcessInfo.processInfo.activeProcessorCount * 2) }
+  /// Parts read ahead of the fold by `streamed`: one per core being read and one ready, a fraction of a large
+  /// log's rows (each part held is ~1/16 of them).
+  static var streamWave: Int { max(2, ProcessInfo.processInfo.activeProcessorCount + 1) }
 
   /// Folds each part of the log as soon as it is read and forgets its rows, so a large log is never held whole
   /// (the dashboard's first fold of 100,000 rows held them all: ~60 MB). nil when a row sorts before one already
   /// folded (a log not in time order, e.g. after a merge): only `held`, which sorts all rows, folds that one.
   static func streamed(path: String, annotations: Bool, parts: Int?) throws(EventLogError) -> FoldCheckpoint? {
-    // Sized from the file (spec-kitty's rows are 300-700 bytes): growing the id set and the hashes from small
+    // Sized from the file (spec-kitty's rows are 200-700 bytes): growing the id set and the hashes from small
     // copied and zeroed them several times over.
     var info = stat()
     let size = stat(path, &info) == 0 ? Int(info.st_size) : 0
-    let expected = min(max(size / 400, 1 << 12), 1 << 22)
+    // An estimate on the low side: the set doubles its slots at half load, so an overestimate costs twice the
+    // memory (the dashboard's peak), an underestimate one more doubling.
+    let expected = min(max(size / 512, 1 << 12), 1 << 22)
     var seen = LogKeySet(minimumCapacity: expected)
     var folded = StatusReducer.Folded()
     // The filter's size depends on the count: the ids' hashes wait for it (a quarter of the ids' size).
