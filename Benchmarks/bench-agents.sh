@@ -8,4 +8,4 @@ if ! bash "$HERE/../scripts/install-agents.sh" >/dev/null 2>&1; then
   echo "SKIP agent overhead: the agent CLIs could not be installed (scripts/install-agents.sh)"
   exit 0
 fi
-python3 "$HERE/measure_agents.py" "$BIN" "${BENCH_AGENT_RUNS:-5}"
+python3 "$HERE/measure_agents.py" "$BIN" "${BENCH_AGENT_RUNS:-9}"

@@ -12,6 +12,10 @@ It includes everything git-kitty does around the agents: its start-up, the host 
 commits, review branch, transitions), the prompt, the transcript, the run state. `--sandbox none`: the sandbox's
 own cost is measured by bench-sandbox.sh.
 
+The runs' directories are removed after the last run, not between runs: on ext4, creating a file right after
+thousands were deleted walks the inode table past them (`recently_deleted`), and the figure then grew with every
+run (33 -> 60 ms over seven runs on a test machine) while git-kitty did the same work.
+
 Usage: measure_agents.py <git-kitty-binary> [runs]
 """
 import os
@@ -36,9 +40,10 @@ def one_wp(run):
 
 def measure(bin_path, cli, runs):
     rules = [ta.rule(r"review WP01 ", REVIEW), ta.rule(r"implement WP01 ", IMPLEMENT)]
-    walls, cli_times, overheads = [], [], []
+    walls, cli_times, overheads, done = [], [], [], []
     for _ in range(runs):
-        run = ta.Run("bench-%s" % cli, bin_path, keep=False)
+        run = ta.Run("bench-%s" % cli, bin_path, keep=True)
+        done.append(run)
         try:
             run.config("[agents]\nmax_retries = 0\n")
             run.start_server(rules)
@@ -55,6 +60,9 @@ def measure(bin_path, cli, runs):
             overheads.append((run.seconds - spent) / len(agent_runs))
         finally:
             run.close()
+    for run in done:
+        run.keep = False
+        run.close()
     return statistics.median(walls), statistics.median(cli_times), statistics.median(overheads)
 
 

@@ -266,16 +266,24 @@ public struct FoldCheckpointStore: Sendable {
 
 /// The files of a cache directory (one per log or tasks directory ever read).
 enum CacheFiles {
-  /// Keeps the `limit` most recently modified files of `directory`.
+  /// When `directory` holds more than `limit` files, removes the least recently modified down to three quarters
+  /// of `limit`, so that a full cache prunes once per `limit / 4` new files instead of on every one. Dates come
+  /// from `fstatat`: FileManager's attributes look up each file's owner and group names, which opened
+  /// /etc/passwd and /etc/group once per file (500 opens, ~20 ms, on every new mission or worktree read).
   static func prune(_ directory: String, keeping limit: Int) {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    guard names.count > limit else { return }
-    let dated: [(String, Date)] = names.map { name in
-      let path = "\(directory)/\(name)"
-      let date = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
-      return (path, date ?? .distantPast)
+    guard let names = DirectoryNames.list(directory), names.count > limit else { return }
+    let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    let dated: [(name: String, modified: Int64)] = names.map { name in
+      var info = stat()
+      guard fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return (name, .min) }
+      return (name, Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
     }
-    for (path, _) in dated.sorted(by: { $0.1 < $1.1 }).prefix(names.count - limit) { unlink(path) }
+    let keep = max(limit * 3 / 4, 1)
+    for file in dated.sorted(by: { $0.modified < $1.modified }).prefix(names.count - keep) {
+      unlinkat(fd, file.name, 0)
+    }
   }
 }
 

@@ -23,11 +23,17 @@ public struct HostRepository: Sendable {
   /// Where the read verbs keep what they parsed of the prompt files, beside the folds.
   public var promptIndex: PromptFileIndex { PromptFileIndex(directory: "\(Self.cacheDirectory)/prompts") }
 
+  /// $HOME as git reads it; the account's entry only without one (Foundation's NSHomeDirectory reads
+  /// /etc/passwd on every call).
+  static var homeDirectory: String {
+    ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+  }
+
   static var cacheDirectory: String {
     let environment = ProcessInfo.processInfo.environment
     return environment["GIT_KITTY_CACHE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
       ?? environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : "\($0)/git-kitty" }
-      ?? "\(NSHomeDirectory())/.cache/git-kitty"
+      ?? "\(homeDirectory)/.cache/git-kitty"
   }
 
   /// Locates the repository containing `directory`.
