@@ -387,6 +387,8 @@ public struct JSONParser: ~Copyable {
     position += 1
     var sawHighByte = false
     while position < end {
+      position = plainEnd(from: position)
+      guard position < end else { break }
       let byte = bytes[position]
       if byte == UInt8(ascii: "\"") {
         if sawHighByte {
@@ -408,4 +410,32 @@ public struct JSONParser: ~Copyable {
   }
 
   @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+  /// The first index at or after `start` (and before `end`) of a byte that ends a string's plain run: `"`, `\\`,
+  /// a control character or a non-ASCII byte; `end` when there is none. Eight bytes at a time: every key and string
+  /// value of every event-log row is scanned here.
+  package func plainEnd(from start: Int) -> Int {
+    var index = start
+    if let base = bytes.baseAddress {
+      let ones: UInt64 = 0x0101_0101_0101_0101
+      let highs: UInt64 = 0x8080_8080_8080_8080
+      while index + 8 <= end {
+        let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+        // Per byte, the high bit set for: the byte itself >= 0x80; < 0x20; equal to '"'; equal to '\\'. The lowest
+        // flagged byte is exact (a borrow only reaches bytes above a true match).
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let flagged =
+          (word | (word &- ones &* 0x20) | (quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highs
+        if flagged != 0 { return index + flagged.trailingZeroBitCount / 8 }
+        index += 8
+      }
+    }
+    while index < end {
+      let byte = bytes[index]
+      if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return index }
+      index += 1
+    }
+    return end
+  }
 }

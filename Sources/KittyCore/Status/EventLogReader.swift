@@ -294,18 +294,8 @@ public enum EventLogReader {
     guard start < parser.end else { throw parser.error("Expecting value") }
     let first = parser.bytes[start]
     if first == UInt8(ascii: "\"") {
-      var index = start + 1
-      var plain = true
-      while index < parser.end {
-        let byte = parser.bytes[index]
-        if byte == UInt8(ascii: "\"") { break }
-        if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 {
-          plain = false
-          break
-        }
-        index += 1
-      }
-      if plain, index < parser.end {
+      let index = parser.plainEnd(from: start + 1)
+      if index < parser.end, parser.bytes[index] == UInt8(ascii: "\"") {
         parser.position = index + 1
         return Raw(range: start..<parser.position, kind: .string, plain: true)
       }
@@ -350,16 +340,11 @@ public enum EventLogReader {
 
   private static func readKey(_ parser: inout JSONParser) throws -> Field {
     let start = parser.position + 1
-    var index = start
-    while index < parser.end {
-      let byte = parser.bytes[index]
-      if byte == UInt8(ascii: "\"") { break }
-      if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 {
-        // Unusual key: take the careful path.
-        let key = try parser.parseString()
-        return fieldNames.first { $0.name.elementsEqual(key.utf8) }?.field ?? .other
-      }
-      index += 1
+    let index = parser.plainEnd(from: start)
+    if index < parser.end, parser.bytes[index] != UInt8(ascii: "\"") {
+      // Unusual key: take the careful path.
+      let key = try parser.parseString()
+      return fieldNames.first { $0.name.elementsEqual(key.utf8) }?.field ?? .other
     }
     guard index < parser.end else {
       _ = try parser.parseString()  // reports the unterminated string
