@@ -46,6 +46,10 @@ public struct ProcessRequest: Sendable {
   /// When set, stdout goes through a pipe and arrives here line by line (without the newline), as it comes;
   /// stderr still goes to `errorFile` (or `outputFile`).
   public var stdoutLines: (@Sendable (String) -> Void)?
+  /// Start the child as the leader of a new session (and process group) without a controlling terminal, instead of
+  /// only a new process group. For a sandbox that confines the terminal: bubblewrap's own `--new-session` would put
+  /// the agent in a group of its own, out of reach of the teardown's signals to the group.
+  public var newSession = false
 
   public init(
     argv: [String], directory: String, environment: [String: String], stdinFile: String? = nil,
@@ -132,7 +136,8 @@ public enum ProcessRunner {
     defer { files.close() }
 
     var options = PlatformOptions()
-    options.processGroupID = 0
+    // Either way the child leads its own group, whose id is its pid.
+    if request.newSession { options.createSession = true } else { options.processGroupID = 0 }
     options.teardownSequence = [
       .send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: request.grace),
       .send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .milliseconds(500)),

@@ -132,6 +132,8 @@ public struct LocalExecutor: Executor {
     var wrap: @Sendable ([String]) -> [String]
     var banner: String
     var afterExit: @Sendable () async -> String?
+    /// Start the wrapped command as a session leader (see `ProcessRequest.newSession`).
+    var newSession = false
   }
 
   func run(
@@ -182,6 +184,7 @@ public struct LocalExecutor: Executor {
       stdinFile: invocation.spec.promptVia == .stdin ? invocation.paths.promptFile : nil,
       outputFile: invocation.logFile, timeout: .milliseconds(Int64(invocation.timeout * 1000)))
     request.grace = grace
+    request.newSession = confinement?.newSession ?? false
     if invocation.spec.output != .text {
       request.stdoutLines = { line in transcript.consume(line) }
     }

@@ -47,7 +47,7 @@ import Testing
     // Claims are released and nothing keeps running.
     #expect(try sandbox.lanes() == ["WP01": "planned", "WP02": "planned", "WP03": "planned"])
     #expect(try sandbox.eventLogProblems().isEmpty)
-    #expect(sandbox.waitForNoSurvivors(timeout: 15), "\(sandbox.survivors())")
+    #expect(sandbox.waitForNoSurvivors(timeout: 15), "\(sandbox.survivors())\n\(run.stdout)\n\(run.stderr)")
     let report = try sandbox.statusJSON()
     #expect(report["state"] as? String == "aborted")
     #expect(report["running"] as? Bool == false)
@@ -199,7 +199,7 @@ import Testing
 
     first.signal(SIGTERM)
     #expect(try first.wait(timeout: 20) == 130, "\(first.stderr)")
-    #expect(sandbox.waitForNoSurvivors(timeout: 15), "\(sandbox.survivors())")
+    #expect(sandbox.waitForNoSurvivors(timeout: 15), "\(sandbox.survivors())\n\(first.stdout)\n\(first.stderr)")
     #expect(try sandbox.lanes()["WP01"] == "in_progress", "a stopped run keeps the WP's lane for resume")
   }
 
@@ -271,7 +271,7 @@ import Testing
     try sandbox.waitForAgent("WP01")
     run.signal(SIGTERM)
     #expect(try run.wait(timeout: 20) == 130, "\(run.stderr)")
-    #expect(sandbox.waitForNoSurvivors(timeout: 15), "\(sandbox.survivors())")
+    #expect(sandbox.waitForNoSurvivors(timeout: 15), "\(sandbox.survivors())\n\(run.stdout)\n\(run.stderr)")
     let lane = try sandbox.lanes()["WP01"]
     #expect(lane == "in_progress", "\(run.stderr)")
   }
@@ -283,7 +283,7 @@ import Testing
     try sandbox.waitForAgent("WP01")
     run.signal(SIGTERM)
     #expect(try run.wait(timeout: 20) == 130, "\(run.stderr)")
-    #expect(sandbox.waitForNoSurvivors(timeout: 15), "\(sandbox.survivors())")
+    #expect(sandbox.waitForNoSurvivors(timeout: 15), "\(sandbox.survivors())\n\(run.stdout)\n\(run.stderr)")
     let verdicts = try sandbox.verdicts("WP01")
     let lane = try sandbox.lanes()["WP01"]
     #expect(verdicts.isEmpty, "\(verdicts)")

@@ -27,8 +27,9 @@ public struct BubblewrapProfile: Sendable, Equatable {
 
   /// Every mount point of `mounts` in the order given, after a read-only `/`, a fresh `/dev` and `/proc` (of a
   /// new PID namespace: the orchestrator and every other process are out of sight and out of reach). No
-  /// capabilities (a root agent cannot remount), a new session (no terminal injection), gone with its parent.
-  public func arguments(bwrap: String, command: [String]) -> [String] {
+  /// capabilities (a root agent cannot remount), a new session (no terminal injection) unless the caller starts
+  /// bwrap as a session leader itself (`newSession: false`), gone with its parent.
+  public func arguments(bwrap: String, command: [String], newSession: Bool = true) -> [String] {
     var args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for mount in mounts {
       switch mount {
@@ -38,7 +39,8 @@ public struct BubblewrapProfile: Sendable, Equatable {
       case .emptyFile(let path): args += ["--ro-bind", "/dev/null", path]
       }
     }
-    args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]
+    args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
+    if newSession { args.append("--new-session") }
     args += ["--cap-drop", "ALL"]
     if network == .none { args.append("--unshare-net") }
     for (key, value) in environment.sorted(by: { $0.key < $1.key }) { args += ["--setenv", key, value] }

@@ -51,10 +51,15 @@ public struct SandboxedExecutor: Executor {
     }
     let bwrap = self.bwrap
     let profile = plan.profile
+    // bwrap starts as a session leader (no terminal to inject into) and is not asked for a session of its own:
+    // with `--new-session` the agent led a group apart from bwrap's, and when a stop's SIGTERM reached bwrap before
+    // `--die-with-parent` had taken hold, the agent and bwrap's namespace init lived on (CI's
+    // stoppingDuringAScriptReviewIsNotARejection). One group: the teardown's SIGTERM and SIGKILL reach them all.
     let confinement = LocalExecutor.Confinement(
-      wrap: { argv in profile.arguments(bwrap: bwrap, command: argv) },
+      wrap: { argv in profile.arguments(bwrap: bwrap, command: argv, newSession: false) },
       banner: plan.banner,
-      afterExit: { await plan.collect() })
+      afterExit: { await plan.collect() },
+      newSession: true)
     var confined = invocation
     if let args = invocation.spec.sandboxedArgs {
       confined.spec.implementationArgs = args.implementation
