@@ -176,15 +176,13 @@ public enum IncrementalFold {
     let parts = stream.transitionParts
     var seen = LogKeySet(minimumCapacity: parts.reduce(0) { $0 + $1.count })
     let order = StatusReducer.foldOrder(parts, seen: &seen)
-    let (ids, states) = StatusReducer.foldTransitions(parts, in: order)
+    let folded = StatusReducer.foldTransitions(parts, in: order)
     var filter = EventIDFilter(expected: order.count * 2)
     for ref in order { filter.insert(parts[ref.part][ref.index].eventID) }
     let last = order.last.map { parts[$0.part][$0.index] }
-    var slotOf: [String: Int] = [:]
-    slotOf.reserveCapacity(ids.count)
-    for (slot, id) in ids.enumerated() { slotOf[id] = slot }
     return FoldCheckpoint(
-      identity: .empty, includesAnnotations: annotations, ids: ids, states: states, slotOf: slotOf,
+      identity: .empty, includesAnnotations: annotations, ids: folded.ids, states: folded.states,
+      slotOf: folded.slotOf,
       seen: seen, filter: filter, lastKey: last.map { ($0.at, $0.eventID) },
       firstSlug: order.first.map { parts[$0.part][$0.index].missionSlug }, eventCount: order.count,
       annotations: Dictionary(grouping: stream.annotations, by: \.wpID), annotated: [:],

@@ -19,11 +19,11 @@ public enum StatusReducer {
   public static func reduce(_ stream: EventStream) -> StatusSnapshot {
     let parts = stream.transitionParts
     let order = foldOrder(parts)
-    let (ids, folded) = foldTransitions(parts, in: order)
+    let folded = foldTransitions(parts, in: order)
     let last = order.last.map { parts[$0.part][$0.index] }
     let first = order.first.map { parts[$0.part][$0.index] }
     return snapshot(
-      ids: ids, folded: folded, annotations: stream.annotations, firstSlug: first?.missionSlug,
+      ids: folded.ids, folded: folded.states, annotations: stream.annotations, firstSlug: first?.missionSlug,
       lastAt: last?.at.string, lastEventID: last?.eventID.string, eventCount: order.count)
   }
 
@@ -137,11 +137,8 @@ public enum StatusReducer {
 
   /// Folds the transitions in `order` into one state per WP; returns the WP ids in order of first sight and
   /// their states.
-  static func foldTransitions(_ parts: [[TransitionEvent]], in order: [EventRef]) -> (ids: [String], [WPState]) {
-    // WPs get a dense index on first sight, so each event costs one hash lookup and an in-place update.
-    var indexOf: [String: Int] = [:]
-    var ids: [String] = []
-    var folded: [WPState] = []
+  static func foldTransitions(_ parts: [[TransitionEvent]], in order: [EventRef]) -> Folded {
+    var folded = Folded()
     // Runs of events from the same part (the whole log when it was in time order) share one buffer access.
     var runStart = 0
     while runStart < order.count {
@@ -149,28 +146,17 @@ public enum StatusReducer {
       var runEnd = runStart + 1
       while runEnd < order.count, order[runEnd].part == part { runEnd += 1 }
       parts[part].withUnsafeBufferPointer { buffer in
-        for ref in order[runStart..<runEnd] {
-          // Work through the pointer: copying each event would retain and release all of its fields.
-          let event = buffer.baseAddress! + ref.index
-          let slot: Int
-          if let known = indexOf[event.pointee.wpID] {
-            slot = known
-          } else {
-            slot = folded.count
-            indexOf[event.pointee.wpID] = slot
-            ids.append(event.pointee.wpID)
-            folded.append(.blank)
-          }
-          if shouldApply(event, over: &folded[slot]) { apply(event, to: &folded[slot]) }
-        }
+        // Work through the pointer: copying each event would retain and release all of its fields.
+        for ref in order[runStart..<runEnd] { folded.fold(buffer.baseAddress! + ref.index) }
       }
       runStart = runEnd
     }
-    return (ids, folded)
+    return folded
   }
 
-  /// States folded so far, one per WP in order of first sight: what a fold that reads its rows as they come
-  /// (`IncrementalFold.streamed`) keeps between them.
+  /// States folded so far, one per WP in order of first sight (a dense index, so each event costs one hash lookup
+  /// and an in-place update): what a fold that reads its rows as they come (`IncrementalFold.streamed`) keeps
+  /// between them.
   struct Folded {
     var ids: [String] = []
     var states: [WPState] = []
